@@ -1,0 +1,18 @@
+"""Tests: fast hashing, immediate tasks, SQLite unless LINLI_DATABASE_URL points elsewhere."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, dj_database_url
+
+SECRET_KEY = "linli-test-secret-key"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if not os.environ.get("LINLI_DATABASE_URL"):
+    DATABASES["default"] = dj_database_url.parse("sqlite://:memory:")
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LINLI_NOTIFIER = "linli.core.notify.MemoryNotifier"

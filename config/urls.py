@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from linli.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("linli.accounts.urls")),
+    path("", include("linli.core.urls")),
+    path("", include("linli.grids.urls")),
+    path("", include("linli.registry.urls")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,25 @@
+import pytest
+
+from linli.core.testing.world import PASSWORD, build_world
+
+
+@pytest.fixture
+def world(db):
+    """The canonical street/neighbourhood/grid/role world (see core/testing/world.py)."""
+    return build_world()
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a world user: ``login(world.grid_a1_worker)``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def password():
+    return PASSWORD

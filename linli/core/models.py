@@ -1,0 +1,112 @@
+"""Base models and the two append-only logs every module writes to.
+
+``StreetOwned`` is the tenant rule: every domain row carries its street and the
+street is the first column of its indexes. ``AuditEvent`` is the change history;
+``PiiAccess`` records every unmasking of personal data. Both are append-only:
+the ORM refuses updates and deletes, and on PostgreSQL a trigger refuses them too.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class StreetOwned(models.Model):
+    street = models.ForeignKey(
+        "grids.GridNode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("street"),
+        db_index=False,  # every subclass leads its own indexes with street
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete an append-only record."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} is append-only")
+
+
+class AuditEvent(AppendOnlyModel):
+    """One change to a record: who, when, what, and the changed fields (PII masked)."""
+
+    street = models.ForeignKey(
+        "grids.GridNode", on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    verb = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=60)
+    target_id = models.BigIntegerField()
+    household_id = models.BigIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["street", "target_type", "target_id"]),
+            models.Index(fields=["street", "household_id", "at"]),
+        ]
+        ordering = ["-at", "-id"]
+        verbose_name = _("change history")
+        verbose_name_plural = _("change history")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
+
+
+class PiiAccess(AppendOnlyModel):
+    """One unmasking of personal data: who saw which record's clear value, when and why."""
+
+    street = models.ForeignKey(
+        "grids.GridNode", on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    target_type = models.CharField(max_length=60)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    fields = models.CharField(max_length=120)
+    reason = models.CharField(max_length=300)
+    channel = models.CharField(max_length=20, default="page")  # page / api / export
+    record_count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["street", "at"]),
+            models.Index(fields=["street", "target_type", "target_id"]),
+        ]
+        ordering = ["-at", "-id"]
+        verbose_name = _("personal data access log")
+        verbose_name_plural = _("personal data access log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.target_type}#{self.target_id}"

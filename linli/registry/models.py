@@ -1,0 +1,477 @@
+"""The household registry (一户一档): compounds, buildings, entrances, dwellings, households,
+residents, tags and facilities, all under a grid of the tree.
+
+``grid`` is stored on dwellings and households as well as on buildings: it is the
+column every scope query filters on, so it sits on the row itself rather than
+three joins away. Only ``services.building_move`` changes it, and it moves the
+rows below in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from linli.core import pii
+from linli.core.models import StreetOwned
+from linli.grids.models import GridNode, Unit
+from linli.grids.scope import ScopeSpec
+
+
+class CompoundKind(models.TextChoices):
+    COMMODITY = "commodity", _("Commodity housing")
+    PUBLIC = "public", _("Public housing (公房)")
+    OLD_LANE = "old_lane", _("Old lane housing (旧里)")
+    RESETTLEMENT = "resettlement", _("Resettlement housing (回迁)")
+    OTHER = "other", _("Other")
+
+
+class Compound(StreetOwned):
+    """小区. No property company means an open compound without management (无物业开放式小区)."""
+
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="compounds")
+    name = models.CharField(_("name"), max_length=80)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
+    kind = models.CharField(
+        _("type"), max_length=20, choices=CompoundKind.choices, default=CompoundKind.COMMODITY
+    )
+    property_company = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_compounds",
+        verbose_name=_("property company"),
+        limit_choices_to={"kind": "property_company"},
+    )
+
+    scope = ScopeSpec(node="grid", unit="property_company")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "name"], name="compound_name_unique")
+        ]
+        indexes = [models.Index(fields=["street", "grid"])]
+        ordering = ["name"]
+        verbose_name = _("compound")
+        verbose_name_plural = _("compounds")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_unmanaged(self) -> bool:
+        return self.property_company_id is None
+
+
+class Building(StreetOwned):
+    """楼 / 幢, numbered inside its compound ("2" → 2号楼)."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("building number"), max_length=20)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    has_lift = models.BooleanField(_("has a lift"), default=False)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_buildings",
+        verbose_name=_("building leader"),
+    )
+
+    scope = ScopeSpec(node="grid", unit="compound__property_company", leader="leader")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "number"], name="building_number_unique")
+        ]
+        indexes = [models.Index(fields=["street", "grid"])]
+        ordering = ["compound", "number"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+
+    def __str__(self) -> str:
+        return f"{self.compound.name} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return _("Building %(number)s") % {"number": self.number}
+
+
+class Entrance(StreetOwned):
+    """单元: a stairway / entrance of a building."""
+
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="entrances")
+    number = models.CharField(_("entrance number"), max_length=20)
+
+    scope = ScopeSpec(
+        node="building__grid",
+        unit="building__compound__property_company",
+        leader="building__leader",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["building", "number"], name="entrance_number_unique")
+        ]
+        indexes = [models.Index(fields=["street", "building"])]
+        ordering = ["building", "number"]
+        verbose_name = _("entrance")
+        verbose_name_plural = _("entrances")
+
+    def __str__(self) -> str:
+        return f"{self.building} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return _("Entrance %(number)s") % {"number": self.number}
+
+
+class Dwelling(StreetOwned):
+    """室: one flat with its registered area and its owners."""
+
+    entrance = models.ForeignKey(Entrance, on_delete=models.PROTECT, related_name="dwellings")
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
+    room = models.CharField(_("room"), max_length=20)
+    floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
+    area_m2 = models.DecimalField(
+        _("registered area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    owners = models.ManyToManyField(
+        "Resident", blank=True, related_name="owned_dwellings", verbose_name=_("owners")
+    )
+
+    scope = ScopeSpec(node="grid", leader="entrance__building__leader")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entrance", "room"], name="dwelling_room_unique")
+        ]
+        indexes = [models.Index(fields=["street", "grid"])]
+        ordering = ["entrance", "room"]
+        verbose_name = _("dwelling")
+        verbose_name_plural = _("dwellings")
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def address(self) -> str:
+        """'榆兰新村 2号楼2单元1401室' in Chinese; needs entrance→building→compound loaded."""
+        building = self.entrance.building
+        return _("%(compound)s %(building)s-%(entrance)s-%(room)s") % {
+            "compound": building.compound.name,
+            "building": building.number,
+            "entrance": self.entrance.number,
+            "room": self.room,
+        }
+
+
+class Tenure(models.TextChoices):
+    OWNER = "owner", _("Owner-occupier")
+    TENANT = "tenant", _("Tenant")
+    OTHER = "other", _("Other")
+
+
+class Household(StreetOwned):
+    """户: the people living in one dwelling. A dwelling may hold more than one household."""
+
+    dwelling = models.ForeignKey(Dwelling, on_delete=models.PROTECT, related_name="households")
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
+    tenure = models.CharField(
+        _("tenure"), max_length=10, choices=Tenure.choices, default=Tenure.OWNER
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = ScopeSpec(
+        node="grid", leader="dwelling__entrance__building__leader", owner="members__user"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["street", "grid"])]
+        ordering = ["dwelling"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.dwelling.address
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    OTHER_RELATIVE = "relative", _("Other relative")
+    TENANT = "tenant", _("Co-tenant")
+    OTHER = "other", _("Other")
+
+
+class ResidenceStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered (户籍)")
+    RESIDENT = "resident", _("Long-term resident (常住)")
+    MIGRANT = "migrant", _("Migrant (流动)")
+
+
+class Resident(StreetOwned):
+    """居民. The ID number and phone are stored encrypted, with blind indexes for exact lookup.
+
+    ``phone_last4`` stays in clear on purpose: every masked display shows those four
+    digits anyway, and community workers search by them.
+    """
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("household"),
+    )
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_number_enc = models.TextField(blank=True, editable=False)
+    id_number_bidx = models.CharField(max_length=40, blank=True, editable=False)
+    phone_enc = models.TextField(blank=True, editable=False)
+    phone_bidx = models.CharField(max_length=40, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    relation = models.CharField(
+        _("relation to head"), max_length=12, choices=Relation.choices, default=Relation.HEAD
+    )
+    residence_status = models.CharField(
+        _("residence status"),
+        max_length=12,
+        choices=ResidenceStatus.choices,
+        default=ResidenceStatus.REGISTERED,
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = ScopeSpec(
+        node="grid",
+        leader="household__dwelling__entrance__building__leader",
+        owner="household__members__user",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "id_number_bidx"],
+                condition=~Q(id_number_bidx=""),
+                name="resident_id_number_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["street", "grid"]),
+            models.Index(fields=["street", "household"]),
+            models.Index(fields=["street", "name"]),
+            models.Index(fields=["street", "phone_last4"]),
+            models.Index(fields=["street", "phone_bidx"]),
+        ]
+        ordering = ["household", "id"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+
+    def __str__(self) -> str:
+        return self.name
+
+    # Clear values: only for services, exports and audited unmasking, never for templates.
+    @property
+    def id_number(self) -> str:
+        return pii.decrypt(self.id_number_enc)
+
+    @property
+    def phone(self) -> str:
+        return pii.decrypt(self.phone_enc)
+
+    def set_id_number(self, value: str) -> None:
+        """Store an already validated ID number (see ``pii.validate_id_number``)."""
+        self.id_number_enc = pii.encrypt(value)
+        self.id_number_bidx = pii.blind_index(value)
+
+    def set_phone(self, value: str) -> None:
+        self.phone_enc = pii.encrypt(value)
+        self.phone_bidx = pii.blind_index(value)
+        self.phone_last4 = value[-4:] if value else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        return pii.mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return pii.mask_phone(self.phone)
+
+    def age_on(self, day: dt.date) -> int | None:
+        if not self.birth_date:
+            return None
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+class TagTarget(models.TextChoices):
+    HOUSEHOLD = "household", _("Household")
+    RESIDENT = "resident", _("Resident")
+
+
+class TagSensitivity(models.TextChoices):
+    NONE = "", _("Not sensitive")
+    HEALTH = "health", _("Health / disability")
+    PARTY = "party", _("Party membership")
+
+
+class TagRule(models.TextChoices):
+    """How a derived tag is computed; staff-set tags have no rule."""
+
+    NONE = "", _("Set by staff")
+    ELDERLY_ONLY = "elderly_only", _("Every member is 60 or older")
+    LIVES_ALONE = "lives_alone", _("60 or older and the only member of the household")
+    MIGRANT = "migrant", _("Residence status is migrant")
+    TENANT = "tenant", _("Household rents its dwelling")
+
+
+class Tag(StreetOwned):
+    """A label on households or residents (纯老户, 独居老人, 残疾 ...), configurable per street."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=40)
+    target = models.CharField(_("applies to"), max_length=10, choices=TagTarget.choices)
+    rule = models.CharField(_("derived by"), max_length=20, choices=TagRule.choices, blank=True)
+    sensitivity = models.CharField(
+        _("sensitivity"), max_length=10, choices=TagSensitivity.choices, blank=True
+    )
+    has_level = models.BooleanField(_("has a level"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    scope = ScopeSpec(node=None)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["street", "code"], name="tag_code_unique")]
+        ordering = ["order", "id"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_derived(self) -> bool:
+        return bool(self.rule)
+
+
+class HouseholdTag(StreetOwned):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["household", "tag"], name="household_tag_unique")
+        ]
+        indexes = [models.Index(fields=["street", "tag"])]
+
+
+class ResidentTag(StreetOwned):
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=20, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_unique")
+        ]
+        indexes = [models.Index(fields=["street", "tag"])]
+
+
+class FacilityKind(models.TextChoices):
+    CHARGING_PILE = "charging_pile", _("E-bike charging pile")
+    SHED = "shed", _("E-bike shed")
+    FIRE_HYDRANT = "fire_hydrant", _("Fire hydrant")
+    EXTINGUISHER = "extinguisher", _("Fire extinguisher point")
+    FIRE_MAIN = "fire_main", _("Fire main")
+    STATION = "station", _("Service station")
+    OTHER = "other", _("Other")
+
+
+class Facility(StreetOwned):
+    """A facility with a location: charging piles, fire equipment, service stations."""
+
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="facilities")
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="facilities"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=FacilityKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+
+    scope = ScopeSpec(node="grid", unit="compound__property_company")
+
+    class Meta:
+        indexes = [models.Index(fields=["street", "grid", "kind"])]
+        ordering = ["kind", "name"]
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Previewed (dry run)")
+    COMMITTED = "committed", _("Imported")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ImportJob(StreetOwned):
+    """One upload of a household ledger: the dry-run preview, then (maybe) the commit.
+
+    The uploaded file is kept so the commit imports exactly what was previewed
+    (checked by its SHA-256). Errors name row and column, never the cell's value,
+    so no personal data is copied into this table.
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=200)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=12, choices=ImportStatus.choices)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    scope = ScopeSpec(node=None)
+
+    class Meta:
+        indexes = [models.Index(fields=["street", "created_at"])]
+        ordering = ["-created_at"]
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")

@@ -1,0 +1,211 @@
+"""Reads of households and residents, always starting from the actor's scope."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from linli.core import pii
+from linli.grids import permissions as perms
+
+from ..models import Household, HouseholdTag, Resident, ResidentTag, Tag
+
+_ADDRESS_RE = re.compile(
+    r"^(?P<compound>.*?)\s*(?P<building>[0-9A-Za-z]+)\s*(?:号楼|号|幢|栋|-)\s*"
+    r"(?:(?P<entrance>[0-9A-Za-z]+)\s*(?:单元|-)\s*)?(?P<room>[0-9A-Za-z]+)?\s*室?$"
+)
+
+
+@dataclass
+class AddressQuery:
+    compound: str = ""
+    building: str = ""
+    entrance: str = ""
+    room: str = ""
+
+
+def parse_address(text: str) -> AddressQuery | None:
+    """'2号楼2单元1401' / '榆兰新村 2-2-1401' / '5号302' → parts; None when it is no address."""
+    m = _ADDRESS_RE.match((text or "").strip())
+    if not m:
+        return None
+    return AddressQuery(
+        compound=(m.group("compound") or "").strip(),
+        building=m.group("building") or "",
+        entrance=m.group("entrance") or "",
+        room=m.group("room") or "",
+    )
+
+
+@dataclass
+class HouseholdFilters:
+    q: str = ""  # name, phone last four, address, or full ID number / phone
+    node_id: int | None = None  # within this grid node's subtree
+    compound_id: int | None = None
+    building_id: int | None = None
+    tag_ids: list[int] = field(default_factory=list)  # all of these (household or member tags)
+    tenure: str = ""
+
+
+def visible_tags(actor, street_ids) -> QuerySet[Tag]:
+    """Tags the actor may see: sensitive ones only with the matching permission."""
+    qs = Tag.objects.filter(street_id__in=street_ids)
+    if not perms.can(actor, perms.VIEW_HEALTH_TAGS):
+        qs = qs.exclude(sensitivity="health")
+    if not perms.can(actor, perms.VIEW_PARTY_TAGS):
+        qs = qs.exclude(sensitivity="party")
+    return qs
+
+
+def _text_q(q: str, street_ids: set[int]) -> Q:
+    """What a worker types into one search box, turned into a condition on households."""
+    q = q.strip()
+    if not q:
+        return Q()
+    compact = q.replace(" ", "")
+    if re.fullmatch(r"\d{17}[\dXx]", compact):
+        return Q(members__id_number_bidx=pii.blind_index(pii.normalize_id_number(compact)))
+    if re.fullmatch(r"1[3-9]\d{9}", compact):
+        return Q(members__phone_bidx=pii.blind_index(compact))
+    if re.fullmatch(r"\d{4}", compact):
+        return Q(members__phone_last4=compact) | Q(dwelling__room=compact)
+    address = parse_address(q)
+    if address and (address.room or address.entrance):
+        cond = Q(dwelling__entrance__building__number=address.building)
+        if address.entrance:
+            cond &= Q(dwelling__entrance__number=address.entrance)
+        if address.room:
+            cond &= Q(dwelling__room=address.room)
+        if address.compound:
+            cond &= Q(dwelling__entrance__building__compound__name__icontains=address.compound)
+        return cond
+    return Q(members__name__icontains=q) | Q(
+        dwelling__entrance__building__compound__name__icontains=q
+    )
+
+
+def household_list(actor, filters: HouseholdFilters | None = None) -> QuerySet[Household]:
+    """Households in scope matching the filters, with what a list row shows prefetched.
+
+    A constant number of queries whatever the page size: the household rows, then one
+    prefetch each for members and tags.
+    """
+    filters = filters or HouseholdFilters()
+    qs = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    if filters.node_id:
+        from linli.grids.models import GridNode
+
+        node = perms.get_in_scope(
+            GridNode.objects.all(), actor, perms.PLACES_VIEW, pk=filters.node_id
+        )
+        qs = qs.filter(grid__path__startswith=node.path)
+    if filters.compound_id:
+        qs = qs.filter(dwelling__entrance__building__compound_id=filters.compound_id)
+    if filters.building_id:
+        qs = qs.filter(dwelling__entrance__building_id=filters.building_id)
+    if filters.tenure:
+        qs = qs.filter(tenure=filters.tenure)
+    text = _text_q(filters.q, street_ids)
+    if text:
+        qs = qs.filter(
+            id__in=Household.objects.filter(street_id__in=street_ids).filter(text).values("id")
+        )
+    if filters.tag_ids:
+        allowed = set(
+            visible_tags(actor, street_ids)
+            .filter(id__in=filters.tag_ids)
+            .values_list("id", flat=True)
+        )
+        for tag_id in filters.tag_ids:
+            if tag_id not in allowed:
+                return qs.none()
+            qs = qs.filter(
+                Q(id__in=HouseholdTag.objects.filter(tag_id=tag_id).values("household_id"))
+                | Q(
+                    id__in=ResidentTag.objects.filter(tag_id=tag_id).values(
+                        "resident__household_id"
+                    )
+                )
+            )
+    return with_list_details(qs, actor, street_ids)
+
+
+def with_list_details(qs: QuerySet[Household], actor, street_ids) -> QuerySet[Household]:
+    tags = visible_tags(actor, street_ids)
+    return (
+        qs.select_related("dwelling__entrance__building__compound", "grid")
+        .prefetch_related(
+            Prefetch("members", queryset=Resident.objects.order_by("id")),
+            Prefetch(
+                "tag_links",
+                queryset=HouseholdTag.objects.filter(tag__in=tags).select_related("tag"),
+            ),
+        )
+        .order_by(
+            "dwelling__entrance__building__compound__name",
+            "dwelling__entrance__building__number",
+            "dwelling__entrance__number",
+            "dwelling__room",
+            "id",
+        )
+    )
+
+
+def household_get(actor, pk: int) -> Household:
+    """One household in scope, with members and visible tags; Http404 otherwise."""
+    qs = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_VIEW).filter(pk=pk)
+    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    tags = visible_tags(actor, street_ids)
+    household = (
+        qs.select_related("dwelling__entrance__building__compound__property_company", "grid")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=Resident.objects.order_by("id").prefetch_related(
+                    Prefetch(
+                        "tag_links",
+                        queryset=ResidentTag.objects.filter(tag__in=tags).select_related("tag"),
+                    )
+                ),
+            ),
+            Prefetch(
+                "tag_links",
+                queryset=HouseholdTag.objects.filter(tag__in=tags).select_related("tag"),
+            ),
+            "dwelling__owners",
+        )
+        .first()
+    )
+    if household is None:
+        from django.http import Http404
+
+        raise Http404
+    return household
+
+
+def resident_list(actor, q: str = "") -> QuerySet[Resident]:
+    qs = perms.filter_to_scope(Resident.objects.all(), actor, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    q = (q or "").strip().replace(" ", "")
+    if q:
+        if re.fullmatch(r"\d{17}[\dXx]", q):
+            qs = qs.filter(id_number_bidx=pii.blind_index(pii.normalize_id_number(q)))
+        elif re.fullmatch(r"1[3-9]\d{9}", q):
+            qs = qs.filter(phone_bidx=pii.blind_index(q))
+        elif re.fullmatch(r"\d{4}", q):
+            qs = qs.filter(phone_last4=q)
+        else:
+            qs = qs.filter(name__icontains=q)
+    tags = visible_tags(actor, street_ids)
+    return (
+        qs.select_related("household__dwelling__entrance__building__compound")
+        .prefetch_related(
+            Prefetch(
+                "tag_links", queryset=ResidentTag.objects.filter(tag__in=tags).select_related("tag")
+            )
+        )
+        .order_by("name", "id")
+    )
