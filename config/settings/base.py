@@ -39,11 +39,11 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.grids",
     "linli.registry",
+    "linli.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

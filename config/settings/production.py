@@ -19,3 +19,6 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [o for o in (env("LINLI_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o]
+
+# Static files served by the app itself (compressed, cache-busted) so nginx needs no static config.
+MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")  # noqa: F405

@@ -74,3 +74,16 @@ def token_user(raw: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def token_revoke(*, raw: str) -> bool:
+    """End an API token now (its row stays, expired, as a record of use).
+
+    Returns whether a live token was ended; an unknown or already expired token is a no-op.
+    """
+    if not raw:
+        return False
+    now = timezone.now()
+    return bool(
+        ApiToken.objects.filter(digest=_digest(raw), expires_at__gt=now).update(expires_at=now)
+    )

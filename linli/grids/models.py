@@ -161,6 +161,8 @@ class StaffAssignment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    scope = ScopeSpec(node="node")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.core.audit import record_change
 from linli.core.errors import InvalidInput
 
-from .models import CHILD_KINDS, GridNode, NodeKind
+from .models import CHILD_KINDS, GridNode, NodeKind, Role, StaffAssignment, Unit
 
 
 @transaction.atomic
@@ -34,3 +35,79 @@ def node_add(
     if node.street_id:
         record_change(actor=actor, target=node, verb="create", summary=_("Node created"))
     return node
+
+
+def _managed_node(actor, node: GridNode) -> GridNode:
+    from . import permissions as perms
+
+    return perms.get_in_scope(GridNode.objects.all(), actor, perms.ROLES_MANAGE, pk=node.pk)
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, display_name: str, password: str):
+    """Create a login. The password must pass the configured password policy."""
+    from django.contrib.auth import password_validation
+
+    from linli.accounts.models import User
+    from . import permissions as perms
+
+    perms.require(actor, perms.ROLES_MANAGE)
+    username = (username or "").strip()
+    if not username:
+        raise InvalidInput(_("Username is required."), field="username")
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput(_("This username is taken."), field="username")
+    user = User(username=username, display_name=(display_name or "").strip())
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), field="password") from None
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def assignment_add(*, actor, user, role: str, node: GridNode, unit: Unit | None = None) -> StaffAssignment:
+    """Grant ``role`` on ``node`` (and its subtree). Only inside the actor's own scope;
+    unit staff must name a unit of the same street, other roles must not."""
+    node = _managed_node(actor, node)
+    if role not in Role.values:
+        raise InvalidInput(_("Unknown role."), field="role")
+    if role == Role.UNIT_STAFF:
+        if unit is None or unit.street_id != node.street_id:
+            raise InvalidInput(_("Choose the unit this person works for."), field="unit")
+    else:
+        unit = None
+    if StaffAssignment.objects.filter(user=user, role=role, node=node, unit=unit).exists():
+        raise InvalidInput(_("This person already has this role here."), field="role")
+    assignment = StaffAssignment.objects.create(
+        street_id=node.street_id, user=user, role=role, node=node, unit=unit
+    )
+    record_change(
+        actor=actor,
+        target=assignment,
+        verb="grant",
+        summary=_("Role %(role)s granted to %(user)s on %(node)s")
+        % {"role": assignment.get_role_display(), "user": user, "node": node.name},
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_remove(*, actor, assignment: StaffAssignment) -> None:
+    from . import permissions as perms
+
+    assignment = perms.get_in_scope(
+        StaffAssignment.objects.select_related("node", "user"), actor, perms.ROLES_MANAGE, pk=assignment.pk
+    )
+    if assignment.user_id == actor.pk and assignment.role == Role.STREET_ADMIN:
+        raise InvalidInput(_("You cannot remove your own street administrator role."))
+    record_change(
+        actor=actor,
+        target=assignment,
+        verb="revoke",
+        summary=_("Role %(role)s removed from %(user)s on %(node)s")
+        % {"role": assignment.get_role_display(), "user": assignment.user, "node": assignment.node.name},
+    )
+    assignment.delete()

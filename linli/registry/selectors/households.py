@@ -209,3 +209,34 @@ def resident_list(actor, q: str = "") -> QuerySet[Resident]:
         )
         .order_by("name", "id")
     )
+
+
+def household_history(actor, household: Household) -> list | None:
+    """The household's change history (newest first), or None when the actor may not read
+    change history here (``audit.view`` on the household): entries name tags and reasons
+    that the actor's other permissions might hide."""
+    from linli.core.models import AuditEvent
+
+    if not perms.can(actor, perms.AUDIT_VIEW) or not perms.in_scope(
+        household, actor, perms.AUDIT_VIEW
+    ):
+        return None
+    return list(
+        AuditEvent.objects.filter(street_id=household.street_id, household_id=household.pk)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def tag_choices(actor, street_id: int, target: str) -> tuple[list[Tag], list[Tag]]:
+    """(editable, derived) tags of one target kind that the actor may see in a street.
+
+    Editable are the staff-set tags; derived tags are computed and only shown."""
+    tags = list(visible_tags(actor, [street_id]).filter(target=target))
+    return [t for t in tags if not t.rule], [t for t in tags if t.rule]
+
+
+def is_resident_view(actor) -> bool:
+    """Whether the actor sees the registry only as a resident (their own household)."""
+    reaches = {perms.ROLE_REACH[g.role] for g in perms.grants_for(actor, perms.REGISTRY_VIEW)}
+    return reaches == {perms.OWNER}

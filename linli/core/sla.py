@@ -1,0 +1,115 @@
+"""SLA clocks: deadlines in Chinese working days (工作日) or in clock hours.
+
+Working days follow the official State Council calendar through the
+``chinese_calendar`` package: public holidays are off, and 调休 weekend days
+that are declared working days count as working days (e.g. Saturday
+2026-02-14 and 2026-02-28 around the 2026 Spring Festival).
+
+Contract of ``add_working_days(start, n)``: the clock starts on the first
+working day *after* the day of ``start`` (a request received on Friday
+evening or on a holiday is not charged for that day) and the deadline is the
+end of the n-th working day, i.e. 23:59:59 local time (``TIME_ZONE``,
+Asia/Shanghai). ``n = 0`` means "by the end of the day it arrived".
+
+``chinese_calendar`` only knows the years the State Council has published.
+For a later year the fallback is Monday–Friday without holidays, which errs
+on the side of a shorter deadline; ``calendar_covers(day)`` tells callers
+(and the operator docs) when the fallback is in use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import chinese_calendar
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ClockUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("working days")
+    HOURS = "hours", _("clock hours")
+
+
+END_OF_DAY = dt.time(23, 59, 59)
+
+
+def calendar_covers(day: dt.date) -> bool:
+    """Whether the official holiday calendar is known for ``day``'s year."""
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def is_working_day(day: dt.date) -> bool:
+    """Official working day: holidays are off, 调休 weekend working days are on."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        # Year not published yet: Monday to Friday (see module docstring).
+        return day.weekday() < 5
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, END_OF_DAY))
+
+
+def add_working_days_to_date(day: dt.date, n: int) -> dt.date:
+    """The n-th working day after ``day`` (``day`` itself when n == 0)."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    current = day
+    remaining = n
+    while remaining:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
+    """Deadline n working days after ``start``: the end of that day, local time."""
+    return end_of_day(add_working_days_to_date(local_date(start), n))
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]; 0 when end <= start."""
+    count = 0
+    current = start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
+def deadline(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    """When a clock of ``amount`` ``unit`` (ClockUnit) started at ``start`` runs out."""
+    if unit == ClockUnit.HOURS:
+        return start + dt.timedelta(hours=amount)
+    if unit == ClockUnit.WORKING_DAYS:
+        return add_working_days(start, amount)
+    raise ValueError(f"unknown clock unit {unit!r}")
+
+
+def warning_time(start: dt.datetime, due: dt.datetime, unit: str) -> dt.datetime:
+    """When to warn that ``due`` is near.
+
+    Hours: a quarter of the allowed time before the deadline (at least 30 minutes).
+    Working days: the start of the last working day (00:00 local of the due date),
+    or ``start`` itself when the whole allowance is that one day.
+    """
+    if unit == ClockUnit.HOURS:
+        lead = max((due - start) / 4, dt.timedelta(minutes=30))
+        return max(start, due - lead)
+    day_start = timezone.make_aware(dt.datetime.combine(local_date(due), dt.time.min))
+    return max(start, day_start)
