@@ -10,5 +10,7 @@ urlpatterns = [
     path("", include("linli.core.urls")),
     path("", include("linli.grids.urls")),
     path("", include("linli.registry.urls")),
+    path("workorders/", include("linli.workorders.urls")),
+    path("open311/v2/", include("linli.workorders.open311")),
     path("api/v1/", api.urls),
 ]

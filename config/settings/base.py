@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.grids",
     "linli.registry",
+    "linli.workorders",
     "linli.demo",
 ]
 

@@ -110,3 +110,64 @@ class PiiAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.target_type}#{self.target_id}"
+
+
+class NumberSequence(models.Model):
+    """A per-street counter for human-readable numbers (WO-2026-000123, notice numbers).
+
+    Use ``linli.core.numbering.next_number``: it increments with a single
+    ``UPDATE ... SET value = value + 1`` so the row lock, not Python, serialises
+    concurrent callers until their transaction ends.
+    """
+
+    street = models.ForeignKey(
+        "grids.GridNode", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=40)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "key"], name="numbersequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox (站内信). Written after the change commits.
+
+    ``dedupe_key`` makes repeated sends (a sweep run twice) land once per user.
+    Subjects and bodies carry numbers and categories, never personal data.
+    """
+
+    street = models.ForeignKey(
+        "grids.GridNode", on_delete=models.PROTECT, related_name="+", null=True, db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_dedupe_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at", "at"])]
+        ordering = ["-at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -58,6 +58,30 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({REGISTRY_VIEW}),
 }
 
+# Work orders (诉求): the meaning of each action is in linli/workorders/workflow.py.
+_WO_STAFF = {
+    "workorders.view",
+    "workorders.intake",
+    "workorders.verify",
+    "workorders.dispatch",
+    "workorders.handle",  # node staff handle only orders kept in-house by the neighbourhood
+    "workorders.check",
+    "workorders.follow_up",
+    "workorders.close",
+    "workorders.withdraw",
+    "workorders.escalate",
+    "workorders.metrics",
+}
+_WO_RESIDENT = {"workorders.report", "workorders.view", "workorders.withdraw", "workorders.follow_up"}
+for _role, _extra in {
+    Role.STREET_ADMIN: _WO_STAFF | {"workorders.extend", "workorders.configure"},
+    Role.CADRE: _WO_STAFF | {"workorders.extend"},
+    Role.GRID_WORKER: _WO_STAFF,
+    Role.UNIT_STAFF: {"workorders.view", "workorders.handle"},
+    Role.RESIDENT: _WO_RESIDENT,
+}.items():
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | frozenset(_extra)
+
 # How each role reaches rows: through the node subtree, its unit, buildings it leads, or ownership.
 NODE, UNIT, LEADER, OWNER = "node", "unit", "leader", "owner"
 ROLE_REACH = {
@@ -174,7 +198,16 @@ def _crosses_many(model: type[models.Model]) -> bool:
 
 def get_in_scope(qs: QuerySet, actor, action: str, **lookup: Any):
     """The one row matching ``lookup`` inside the actor's scope, else Http404 (same as missing)."""
-    obj = filter_to_scope(qs, actor, action).filter(**lookup).first()
+    scoped = filter_to_scope(qs, actor, action)
+    if qs.query.select_for_update and scoped.query.distinct:
+        # PostgreSQL refuses FOR UPDATE with DISTINCT: find the row in scope, then lock it alone.
+        found = filter_to_scope(qs.model._default_manager.all(), actor, action).filter(**lookup)
+        ids = list(found.values_list("pk", flat=True)[:1])
+        # Ordered by pk alone: a default ordering through a nullable relation would add an
+        # outer join, and PostgreSQL cannot lock the nullable side of one.
+        obj = qs.filter(pk__in=ids).order_by("pk").first() if ids else None
+    else:
+        obj = scoped.filter(**lookup).first()
     if obj is None:
         raise Http404
     return obj

@@ -240,3 +240,10 @@ def is_resident_view(actor) -> bool:
     """Whether the actor sees the registry only as a resident (their own household)."""
     reaches = {perms.ROLE_REACH[g.role] for g in perms.grants_for(actor, perms.REGISTRY_VIEW)}
     return reaches == {perms.OWNER}
+
+
+def is_exact_pii_query(q: str) -> bool:
+    """Whether a search text is a full ID number or mobile number (looked up by blind
+    index, and never to be put in a URL)."""
+    compact = (q or "").replace(" ", "")
+    return bool(re.fullmatch(r"\d{17}[\dXx]", compact) or re.fullmatch(r"1[3-9]\d{9}", compact))

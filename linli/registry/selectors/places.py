@@ -3,7 +3,7 @@ always starting from the actor's ``registry.view_places`` scope."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch
 from django.http import Http404
 
 from linli.grids import permissions as perms
@@ -70,19 +70,24 @@ def compound_get(actor, pk: int) -> Compound:
     )
 
 
-def building_list(actor, compound: Compound | None = None) -> list[Building]:
-    """Buildings the actor may see (of ``compound`` if given), with entrance counts."""
+def building_list(actor, compound: Compound | None = None, led_by=None) -> list[Building]:
+    """Buildings the actor may see (of ``compound``, or led by ``led_by``, if given), with
+    entrance and dwelling counts."""
     qs = perms.filter_to_scope(Building.objects.all(), actor, perms.PLACES_VIEW)
     if compound is not None:
         qs = qs.filter(compound=compound)
-    return list(
-        qs.select_related("compound", "leader")
-        .annotate(
-            entrance_count=Count("entrances", distinct=True),
-            dwelling_count=Count("entrances__dwellings", distinct=True),
-        )
-        .order_by("compound__name", "number", "id")
+    if led_by is not None:
+        qs = qs.filter(leader_id=led_by.pk)
+    rows = qs.select_related("compound", "leader").annotate(
+        entrance_count=Count("entrances", distinct=True),
+        dwelling_count=Count("entrances__dwellings", distinct=True),
     )
+    return sorted(rows, key=lambda b: (b.compound.name, _natural(b.number), b.pk))
+
+
+def _natural(text: str) -> tuple:
+    """'2' before '10': numbers compare as numbers, anything else as text after them."""
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
 def building_get(actor, pk: int) -> Building:

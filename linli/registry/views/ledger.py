@@ -1,16 +1,230 @@
-"""Excel ledger import wizard and exports."""
+"""Excel ledgers: the import wizard (upload → preview → commit → result), the blank
+template, and .xlsx exports of the registry lists.
 
+Import pages are for holders of ``registry.import`` only (404 for everyone else).
+Exports take the search page's query string (q, node, tag repeated, tenure); they are
+masked, unless the viewer holds ``view_pii`` and posts a reason (logged).
+"""
+
+from __future__ import annotations
+
+import os
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
+from linli.core.errors import LinliError
 from linli.grids import permissions as perms
+
+from ..ledger.export import (
+    ExportFile,
+    compounds_export,
+    households_export,
+    residents_export,
+    template_file,
+)
+from ..ledger.services import (
+    import_job_get,
+    import_streets,
+    ledger_commit,
+    ledger_preview,
+)
+from ..models import ImportStatus, Tenure
+from ..selectors.households import HouseholdFilters
+
+
+class UploadForm(forms.Form):
+    street = forms.TypedChoiceField(label=gettext_lazy("Street"), coerce=int)
+    file = forms.FileField(
+        label=gettext_lazy("Ledger file (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, streets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [(s.pk, s.name) for s in streets]
+        if len(streets) == 1:
+            self.fields["street"].initial = streets[0].pk
+            self.fields["street"].widget = forms.HiddenInput()
+
+
+def _file_response(export: ExportFile) -> FileResponse:
+    handle = open(export.path, "rb")  # noqa: SIM115 - FileResponse closes it
+    os.unlink(export.path)  # the open handle keeps the data until the response is sent
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=export.filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- import ----------------------------------------------------------------------------------
 
 
 @login_required
 def import_start(request):
     perms.require(request.user, perms.REGISTRY_IMPORT)
-    return render(request, "registry/import.html", {})
+    streets = import_streets(request.user)
+    if not streets:
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None, streets=streets)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ledger_preview(
+            actor=request.user,
+            street_id=form.cleaned_data["street"],
+            upload=upload,
+            filename=upload.name,
+        )
+        return redirect("registry:import_job", pk=job.pk)
+    return render(
+        request,
+        "registry/ledger/import.html",
+        {"form": form, "max_mb": settings.LINLI_IMPORT_MAX_BYTES // (1024 * 1024)},
+        status=400 if form.errors else 200,
+    )
 
 
-urlpatterns = [path("ledger/import/", import_start, name="import")]
+@login_required
+def import_job(request, pk: int):
+    job = import_job_get(request.user, pk)
+    counts = job.counts or {}
+    return render(
+        request,
+        "registry/ledger/job.html",
+        {
+            "job": job,
+            "counts": counts,
+            "can_commit": job.status == ImportStatus.PREVIEWED,
+            "committed": job.status == ImportStatus.COMMITTED,
+            "errors_total": counts.get("errors_total", len(job.errors)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_commit(request, pk: int):
+    try:
+        job = ledger_commit(actor=request.user, job_id=pk, sha256=request.POST.get("sha256", ""))
+    except LinliError as exc:
+        messages.error(request, exc.message)
+        return redirect("registry:import_job", pk=pk)
+    if job.status == ImportStatus.COMMITTED:
+        messages.success(request, _("The ledger was imported."))
+    else:
+        messages.error(request, _("The registry changed since the preview; nothing was saved."))
+    return redirect("registry:import_job", pk=pk)
+
+
+@login_required
+def import_template(request):
+    perms.require(request.user, perms.REGISTRY_IMPORT)
+    return _file_response(template_file())
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def _int(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def filters_from_query(params) -> HouseholdFilters:
+    """The search page's query string as household filters (bad values are ignored)."""
+    tenure = params.get("tenure", "")
+    return HouseholdFilters(
+        q=params.get("q", "")[:100],
+        node_id=_int(params.get("node")),
+        tag_ids=[t for t in (_int(v) for v in params.getlist("tag")) if t is not None],
+        tenure=tenure if tenure in Tenure.values else "",
+    )
+
+
+class UnmaskForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why do you need the full ID numbers and phones?"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+def _export(request, kind: str, build):
+    """GET: masked file. GET ?unmask=1: the reason form. POST: unmasked file, logged."""
+    user = request.user
+    perms.require(user, perms.REGISTRY_EXPORT)
+    params = request.GET
+    wants_form = request.method == "GET" and params.get("unmask") == "1"
+    if request.method == "POST" or wants_form:
+        if not perms.can(user, perms.VIEW_PII):
+            raise Http404
+        form = UnmaskForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                export = build(user, params, form.cleaned_data["reason"])
+            except LinliError as exc:
+                form.add_error("reason", exc.message)
+            else:
+                return _file_response(export)
+        query = params.copy()
+        query.pop("unmask", None)
+        return render(
+            request,
+            "registry/ledger/export_unmask.html",
+            {"form": form, "kind": kind, "query": query.urlencode()},
+            status=400 if form.errors else 200,
+        )
+    return _file_response(build(user, params, None))
+
+
+@login_required
+def export_households(request):
+    return _export(
+        request,
+        "households",
+        lambda user, params, reason: households_export(
+            actor=user, filters=filters_from_query(params), unmask_reason=reason
+        ),
+    )
+
+
+@login_required
+def export_residents(request):
+    return _export(
+        request,
+        "residents",
+        lambda user, params, reason: residents_export(
+            actor=user, filters=filters_from_query(params), unmask_reason=reason
+        ),
+    )
+
+
+@login_required
+def export_compounds(request):
+    perms.require(request.user, perms.REGISTRY_EXPORT)
+    return _file_response(compounds_export(actor=request.user, q=request.GET.get("q", "")[:100]))
+
+
+urlpatterns = [
+    path("ledger/import/", import_start, name="import"),
+    path("ledger/import/template.xlsx", import_template, name="import_template"),
+    path("ledger/import/<int:pk>/", import_job, name="import_job"),
+    path("ledger/import/<int:pk>/commit/", import_commit, name="import_commit"),
+    path("ledger/export/households.xlsx", export_households, name="export_households"),
+    path("ledger/export/residents.xlsx", export_residents, name="export_residents"),
+    path("ledger/export/compounds.xlsx", export_compounds, name="export_compounds"),
+]

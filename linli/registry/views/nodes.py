@@ -1,17 +1,110 @@
-"""The grid tree with counts, and one page per node."""
+"""The grid tree with counts, and one page per grid node."""
+
+from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 
 from linli.grids import permissions as perms
-from linli.grids.models import GridNode
+
+from ..selectors import places
+from ..selectors.counts import compound_counts, node_counts
+
+
+def _features(boundary, name: str) -> list[dict]:
+    """GeoJSON features from a stored boundary (a geometry, a Feature or a collection),
+    each named so ECharts can label and link its region."""
+    if not isinstance(boundary, dict):
+        return []
+    kind = boundary.get("type")
+    if kind == "FeatureCollection":
+        geometries = [f.get("geometry") for f in boundary.get("features") or []]
+    elif kind == "Feature":
+        geometries = [boundary.get("geometry")]
+    elif kind in {"Polygon", "MultiPolygon"}:
+        geometries = [boundary]
+    else:
+        return []
+    return [
+        {"type": "Feature", "properties": {"name": name}, "geometry": g}
+        for g in geometries
+        if isinstance(g, dict) and g.get("type") in {"Polygon", "MultiPolygon"}
+    ]
+
+
+def _map_data(node, children, counts) -> dict | None:
+    """What the node map draws: the node's outline and its children's regions (with
+    household counts and links), or None when no boundary is stored."""
+    own = _features(node.boundary, node.name)
+    regions = []
+    features = list(own)
+    for child in children:
+        child_features = _features(child.boundary, child.name)
+        if child_features:
+            features.extend(child_features)
+            regions.append(
+                {
+                    "name": child.name,
+                    "url": reverse("registry:node", args=[child.pk]),
+                    "households": counts[child.pk].households if counts else None,
+                }
+            )
+    if not features:
+        return None
+    return {
+        "key": f"linli-node-{node.pk}",
+        "outline": node.name if own else "",
+        "geojson": {"type": "FeatureCollection", "features": features},
+        "regions": regions,
+    }
 
 
 @login_required
 def tree(request):
-    nodes = perms.filter_to_scope(GridNode.objects.all(), request.user, perms.PLACES_VIEW)
-    return render(request, "registry/tree.html", {"nodes": nodes.order_by("path")})
+    """Every node the user may see, indented by depth, with households and residents
+    rolled up the tree (a constant number of queries)."""
+    nodes = places.node_list(request.user)
+    if not nodes:
+        raise Http404
+    counts = node_counts(request.user, nodes)
+    top = min(n.depth for n in nodes)
+    rows = [
+        {"node": n, "indent": n.depth - top, "counts": counts[n.pk] if counts else None}
+        for n in nodes
+    ]
+    return render(request, "registry/tree.html", {"rows": rows, "has_counts": counts is not None})
 
 
-urlpatterns = [path("grids/", tree, name="tree")]
+@login_required
+def node(request, pk: int):
+    actor = request.user
+    current = places.node_get(actor, pk)
+    children = places.node_children(actor, current)
+    counts = node_counts(actor, [current, *children])
+    compounds = places.compound_list(actor, current)
+    per_compound = compound_counts(actor, compounds)
+    return render(
+        request,
+        "registry/node.html",
+        {
+            "node": current,
+            "breadcrumbs": places.node_breadcrumbs(actor, current),
+            "counts": counts[current.pk] if counts else None,
+            "children": [{"node": c, "counts": counts[c.pk] if counts else None} for c in children],
+            "compounds": [
+                {"compound": c, "counts": per_compound[c.pk] if per_compound else None}
+                for c in compounds
+            ],
+            "units": places.unit_list(actor, current),
+            "map_data": _map_data(current, children, counts),
+            "can_search": perms.can(actor, perms.REGISTRY_VIEW),
+        },
+    )
+
+
+urlpatterns = [
+    path("grids/", tree, name="tree"),
+    path("grids/<int:pk>/", node, name="node"),
+]

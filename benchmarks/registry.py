@@ -1,0 +1,282 @@
+"""Registry benchmark on PostgreSQL: ledger import and export rates, household-list latency.
+
+    LINLI_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python benchmarks/registry.py
+
+It creates its own database (``linli_bench`` on the server LINLI_DATABASE_URL points at),
+migrates it, builds the canonical test world plus eight grids of ~5,000 households, and
+drops the database at the end. Figures:
+
+- raw read: python-calamine reading every row of the generated 100,000-resident workbook
+  (the baseline: no import can be faster than reading the file);
+- import: the dry run, then the commit (which re-checks, re-reads, re-plans and writes),
+  in rows per second and as a ratio of the raw read rate; then a re-import preview (all
+  unchanged);
+- export: the whole street's household ledger (masked) in rows per second;
+- list: p50/p95 of the household search page rendering 25 rows for a grid worker with
+  5,000 households in scope, and its query count (also for a street admin, which must be
+  the same number);
+- peak memory (max RSS).
+
+Targets (issue 2): import >= 10,000 rows/s and >= 0.15 of raw read; list p95 <= 50 ms with
+a constant query count; peak memory <= 500 MB. The last line is JSON (name → number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RESIDENTS = int(os.environ.get("LINLI_BENCH_RESIDENTS", "100000"))
+GRIDS = 8
+BENCH_DB = os.environ.get("LINLI_BENCH_DB", "linli_bench")
+W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK = "10X98765432"
+
+
+def _admin_url(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def _recreate(url: str, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_url(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def id_number(i: int) -> str:
+    birth = dt.date(1935, 1, 1) + dt.timedelta(days=(i * 37) % 30000)
+    first = f"3101{(i // 1000) % 100:02d}{birth:%Y%m%d}{i % 1000:03d}"
+    return first + CHECK[sum(int(d) * w for d, w in zip(first, W, strict=True)) % 11]
+
+
+def write_workbook(path: str, compounds: list[str]) -> tuple[int, int]:
+    """100,000 residents in households of 1-4 people, spread evenly over the compounds."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("住户台账")
+    ws.append(["宝山路街道住户台账（基准测试）"])
+    ws.append(["小区", "楼号", "单元", "室号", "面积", "户别", "姓名", "性别", "出生日期",
+               "身份证号", "联系电话", "与户主关系", "户籍类型", "标签"])  # fmt: skip
+    n = households = 0
+    per_compound = None
+    while n < RESIDENTS:
+        size = 1 + (households * 7) % 4
+        compound_index = households % len(compounds)
+        seq = households // len(compounds)
+        building, rest = divmod(seq, 100)
+        entrance, room_seq = divmod(rest, 25)
+        room = f"{room_seq // 2 + 1}{room_seq % 2 + 1:02d}"
+        tenure = "租住" if households % 3 == 0 else "自住"
+        for member in range(size):
+            if n >= RESIDENTS:
+                break
+            ws.append([
+                compounds[compound_index], f"{building + 1}号楼", f"{entrance + 1}单元", room,
+                56.3, tenure if member == 0 else "", f"居民{n}", "", None, id_number(n),
+                f"139{n:08d}", "户主" if member == 0 else ("配偶" if member == 1 else "子女"),
+                "流动" if tenure == "租住" else "户籍", "党员" if n % 17 == 0 else "",
+            ])  # fmt: skip
+            n += 1
+        households += 1
+    wb.save(path)
+    del per_compound
+    return n, households
+
+
+def raw_read(path: str) -> tuple[float, int]:
+    import python_calamine
+
+    best = None
+    rows = 0
+    for _ in range(2):
+        start = time.perf_counter()
+        sheet = python_calamine.load_workbook(path).get_sheet_by_index(0)
+        rows = sum(1 for _row in sheet.iter_rows())
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best, rows
+
+
+def main() -> None:
+    base_url = os.environ.get("LINLI_DATABASE_URL", "")
+    if not base_url.startswith("postgres"):
+        sys.exit("Set LINLI_DATABASE_URL to a PostgreSQL server (postgres://user@host:port/db).")
+    _recreate(base_url)
+    os.environ["LINLI_DATABASE_URL"] = _admin_url(base_url, BENCH_DB)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    try:
+        run()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _recreate(base_url, drop_only=True)
+
+
+def run() -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import reverse
+
+    from linli.core.testing.world import build_world
+    from linli.grids.models import NodeKind, Role, StaffAssignment
+    from linli.grids.services import node_add
+    from linli.registry.ledger.export import households_export
+    from linli.registry.ledger.services import ledger_commit, ledger_preview
+    from linli.registry.models import Compound, Household, Resident
+    from linli.registry.selectors.households import HouseholdFilters, household_list
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    world = build_world()
+    grids, compounds = [], []
+    for i in range(GRIDS):
+        grid = node_add(
+            actor=None, parent=world.nbh_a if i % 2 else world.nbh_b, kind=NodeKind.GRID,
+            code=f"31010901100{1 + i % 2}{100 + i}", name=f"基准网格{i + 1}",
+        )  # fmt: skip
+        grids.append(grid)
+        compounds.append(
+            Compound.objects.create(street=world.street, grid=grid, name=f"基准小区{i + 1}").name
+        )
+    worker = world.grid_b1_worker
+    StaffAssignment.objects.filter(user=worker).delete()
+    StaffAssignment.objects.create(
+        street=world.street, user=worker, role=Role.GRID_WORKER, node=grids[0]
+    )
+
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "ledger.xlsx")
+        start = time.perf_counter()
+        rows, households = write_workbook(path, compounds)
+        size_mb = os.path.getsize(path) / 1e6
+        print(f"workbook: {rows:,} residents in {households:,} households, {size_mb:.1f} MB "
+              f"(written in {time.perf_counter() - start:.1f} s)")  # fmt: skip
+
+        raw_s, raw_rows = raw_read(path)
+        figures["raw_read_rows_per_s"] = raw_rows / raw_s
+        print(f"raw calamine read: {raw_rows:,} rows in {raw_s:.2f} s = "
+              f"{figures['raw_read_rows_per_s']:,.0f} rows/s")  # fmt: skip
+
+        with open(path, "rb") as handle:
+            start = time.perf_counter()
+            job = ledger_preview(
+                actor=world.admin, street_id=world.street.pk, upload=handle, filename="ledger.xlsx"
+            )
+            preview_s = time.perf_counter() - start
+        assert job.status == "previewed", job.errors[:5]
+        start = time.perf_counter()
+        job = ledger_commit(actor=world.admin, job_id=job.pk, sha256=job.sha256)
+        commit_s = time.perf_counter() - start
+        assert job.status == "committed", job.errors[:5]
+        figures["preview_rows_per_s"] = rows / preview_s
+        figures["import_rows_per_s"] = rows / commit_s
+        figures["import_to_raw_ratio"] = (
+            figures["import_rows_per_s"] / figures["raw_read_rows_per_s"]
+        )
+        print(f"import dry run: {preview_s:.2f} s = {figures['preview_rows_per_s']:,.0f} rows/s")
+        print(f"import commit: {commit_s:.2f} s = {figures['import_rows_per_s']:,.0f} rows/s "
+              f"({figures['import_to_raw_ratio']:.2f} of raw read); counts {job.counts['households']} "
+              f"{job.counts['residents']}")  # fmt: skip
+        with open(path, "rb") as handle:
+            start = time.perf_counter()
+            again = ledger_preview(
+                actor=world.admin, street_id=world.street.pk, upload=handle, filename="ledger.xlsx"
+            )
+            again_s = time.perf_counter() - start
+        assert again.counts["residents"]["unchanged"] == rows, again.counts
+        figures["reimport_preview_rows_per_s"] = rows / again_s
+        print(f"re-import dry run (all unchanged): {again_s:.2f} s = "
+              f"{figures['reimport_preview_rows_per_s']:,.0f} rows/s")  # fmt: skip
+
+    start = time.perf_counter()
+    export = households_export(actor=world.admin, filters=HouseholdFilters())
+    export_s = time.perf_counter() - start
+    os.unlink(export.path)
+    figures["export_rows_per_s"] = export.rows / export_s
+    print(f"export (masked, whole street): {export.rows:,} rows in {export_s:.2f} s = "
+          f"{figures['export_rows_per_s']:,.0f} rows/s")  # fmt: skip
+
+    in_scope = household_list(worker, HouseholdFilters()).count()
+    print(f"household list: {in_scope:,} households in the grid worker's scope, "
+          f"{Household.objects.count():,} in the street, {Resident.objects.count():,} residents")  # fmt: skip
+    client = Client()
+    client.force_login(worker)
+    url = reverse("registry:search")
+    client.get(url)
+    timings = []
+    for _ in range(50):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    with CaptureQueriesContext(connection) as worker_queries:
+        client.get(url)
+    admin_client = Client()
+    admin_client.force_login(world.admin)
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as admin_queries:
+        admin_client.get(url)
+    timings.sort()
+    figures["list_p50_ms"] = statistics.median(timings)
+    figures["list_p95_ms"] = timings[int(len(timings) * 0.95) - 1]
+    figures["list_queries"] = len(worker_queries)
+    figures["list_queries_street_admin"] = len(admin_queries)
+    print(f"search page (25-row page, 5,000 in scope): p50 {figures['list_p50_ms']:.1f} ms, "
+          f"p95 {figures['list_p95_ms']:.1f} ms, {len(worker_queries)} queries "
+          f"({len(admin_queries)} for a street admin with the whole street)")  # fmt: skip
+
+    selector_timings = []
+    for _ in range(50):
+        start = time.perf_counter()
+        page = list(household_list(worker, HouseholdFilters())[:25])
+        for household in page:
+            _ = (
+                [m.name for m in household.members.all()],
+                [t.tag for t in household.tag_links.all()],
+            )
+        selector_timings.append((time.perf_counter() - start) * 1000)
+    selector_timings.sort()
+    figures["selector_p95_ms"] = selector_timings[int(len(selector_timings) * 0.95) - 1]
+    print(f"household_list selector, 25 rows with members and tags: p95 "
+          f"{figures['selector_p95_ms']:.1f} ms")  # fmt: skip
+
+    figures["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {figures['peak_memory_mb']:.0f} MB")
+    targets = {
+        "import >= 10,000 rows/s": figures["import_rows_per_s"] >= 10_000,
+        "import >= 0.15 of raw read": figures["import_to_raw_ratio"] >= 0.15,
+        "list p95 <= 50 ms": figures["list_p95_ms"] <= 50,
+        "constant list query count": figures["list_queries"]
+        == figures["list_queries_street_admin"],
+        "peak memory <= 500 MB": figures["peak_memory_mb"] <= 500,
+    }
+    for name, ok in targets.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    print(json.dumps({k: round(v, 3) for k, v in figures.items()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,331 @@
+"""The demo street: the numbers from the seeds, valid personal data, the logins and their
+scopes, idempotency and determinism.
+
+Building the street takes a few seconds, so the module builds it once (inside a
+transaction rolled back when the module ends) and every test reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from itertools import combinations
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import translation
+
+from linli.core import pii
+from linli.demo.builders import BUILDERS, LOGIN_USERNAMES, build_demo, demo_street
+from linli.demo.builders.context import DEMO_PASSWORD
+from linli.grids import permissions as perms
+from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment, Unit, UnitKind
+from linli.registry.models import (
+    Building,
+    Compound,
+    CompoundKind,
+    Dwelling,
+    Facility,
+    Household,
+    HouseholdTag,
+    ResidenceStatus,
+    Resident,
+    ResidentTag,
+    Tenure,
+)
+
+User = get_user_model()
+
+
+def checksum(n: int = 400) -> str:
+    """Names, ID numbers, birth dates and tenures of the first rows, independent of pk values."""
+    digest = hashlib.sha256()
+    for r in Resident.objects.order_by("id")[:n]:
+        digest.update(f"{r.name}|{r.id_number}|{r.birth_date}|{r.residence_status}\n".encode())
+    for tenure in Household.objects.order_by("id").values_list("tenure", flat=True)[:n]:
+        digest.update(tenure.encode())
+    digest.update(f"{Resident.objects.count()}/{Household.objects.count()}".encode())
+    return digest.hexdigest()
+
+
+def counts() -> dict[str, int]:
+    models = [GridNode, Unit, Compound, Building, Dwelling, Household, Resident, Facility]
+    models += [ResidentTag, HouseholdTag, StaffAssignment, User]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Build once, throw it away, build again through the command: the second build is the
+    one the tests read, and both builds' checksums are kept for the determinism test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        before = transaction.savepoint()
+        seen = {}
+
+        def record(ctx):
+            seen.update(households=len(ctx.households), users=set(ctx.users), tags=set(ctx.tags))
+
+        BUILDERS.append(record)  # as a later module's builder would be
+        try:
+            build_demo(log=lambda line: None)
+        finally:
+            BUILDERS.remove(record)
+        first = checksum()
+        transaction.savepoint_rollback(before)
+        assert demo_street() is None
+        out = io.StringIO()
+        with translation.override("en"):
+            call_command("demo", stdout=out)
+        yield SimpleNamespace(
+            first_checksum=first,
+            seen_by_later_builder=seen,
+            second_checksum=checksum(),
+            output=out.getvalue(),
+            street=demo_street(),
+        )
+        transaction.set_rollback(True)
+
+
+def node(name: str) -> GridNode:
+    return GridNode.objects.get(name=name)
+
+
+def households_in(node_: GridNode):
+    return Household.objects.filter(grid__path__startswith=node_.path)
+
+
+def test_a_builder_appended_to_the_list_gets_the_shared_context(demo):
+    seen = demo.seen_by_later_builder
+    assert seen["households"] == 3000
+    assert set(LOGIN_USERNAMES) <= seen["users"]
+    assert {"volunteer", "party_member", "elderly_only"} <= seen["tags"]
+
+
+def test_yulan_xincun_matches_the_seed(demo, db):
+    compound = Compound.objects.get(name="榆兰新村")
+    assert compound.year_built == 1958
+    assert compound.property_company is None and compound.is_unmanaged
+    assert compound.kind == CompoundKind.OLD_LANE
+    grid = node("榆兰第二责任区")
+    assert compound.grid == grid
+    households = Household.objects.filter(dwelling__entrance__building__compound=compound)
+    assert households.count() == 344
+    assert households_in(grid).count() == 344
+
+    elderly_only = HouseholdTag.objects.filter(household__in=households, tag__code="elderly_only")
+    assert elderly_only.count() / 344 > 0.30
+    # The derived tag agrees with the data: every member of a tagged household is 60+.
+    today = dt.date.today()
+    for household in Household.objects.filter(pk__in=elderly_only.values("household_id"))[:50]:
+        ages = [m.age_on(today) for m in household.members.all()]
+        assert ages and min(ages) >= 60
+
+    residents = Resident.objects.filter(household__in=households)
+    migrants = residents.filter(residence_status=ResidenceStatus.MIGRANT)
+    assert migrants.count() / residents.count() > 0.30
+    migrant_tag = ResidentTag.objects.filter(resident__in=residents, tag__code="migrant")
+    assert migrant_tag.count() == migrants.count()
+    with_migrants = households.filter(members__residence_status=ResidenceStatus.MIGRANT)
+    assert with_migrants.distinct().count() / 344 > 0.30
+
+
+def test_sanbao_has_2012_households_and_about_42_percent_tenants(demo, db):
+    households = households_in(node("三宝居民区"))
+    assert households.count() == 2012
+    tenants = households.filter(tenure=Tenure.TENANT).count()
+    assert 0.40 < tenants / 2012 < 0.45
+    tagged = HouseholdTag.objects.filter(household__in=households, tag__code="tenant").count()
+    assert tagged == tenants
+
+
+def test_street_totals_and_property_companies(demo, db):
+    street = demo.street
+    assert 2900 <= Household.objects.filter(street=street).count() <= 3100
+    assert Resident.objects.filter(street=street, household__isnull=True).count() == 0
+    companies = set(
+        Unit.objects.filter(street=street, kind=UnitKind.PROPERTY_COMPANY).values_list(
+            "name", flat=True
+        )
+    )
+    assert "慧海物业" in companies and len(companies) >= 2
+    managed = Compound.objects.filter(street=street, property_company__isnull=False)
+    assert managed.count() == Compound.objects.filter(street=street).count() - 1
+    for kind in (UnitKind.DEPARTMENT, UnitKind.OWNERS_COMMITTEE, UnitKind.MUNICIPAL):
+        assert Unit.objects.filter(street=street, kind=kind).exists()
+    assert Unit.objects.filter(kind=UnitKind.DEPARTMENT, name="宝山路派出所").exists()
+    rental = Unit.objects.filter(kind=UnitKind.RENTAL_SITE, name__startswith="天通庵路")
+    assert rental.exists()
+    facilities = Facility.objects.filter(street=street)
+    assert {"charging_pile", "fire_hydrant", "station"} <= set(
+        facilities.values_list("kind", flat=True)
+    )
+    assert not facilities.filter(latitude__isnull=True).exists()
+    assert Building.objects.filter(street=street, has_lift=True).exists()
+    assert Building.objects.filter(street=street, has_lift=False).exists()
+    rooms = set(Dwelling.objects.filter(street=street).values_list("room", flat=True))
+    assert {"1401", "302"} <= rooms
+    assert not Dwelling.objects.filter(street=street, area_m2__isnull=True).exists()
+    owned = Household.objects.filter(street=street, tenure=Tenure.OWNER)
+    assert owned.filter(dwelling__owners__isnull=True).count() == 0
+
+
+def _box(polygon: dict) -> tuple[float, float, float, float]:
+    ring = polygon["coordinates"][0]
+    lons, lats = [p[0] for p in ring], [p[1] for p in ring]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _inside(inner, outer) -> bool:
+    return (
+        inner[0] >= outer[0]
+        and inner[1] >= outer[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )
+
+
+def test_grids_have_four_bounds_codes_and_geojson_inside_their_parents(demo, db):
+    street = demo.street
+    assert street.code == "310109011000"
+    grids = list(GridNode.objects.filter(street=street, kind=NodeKind.GRID))
+    assert len(grids) >= 6
+    neighbourhoods = GridNode.objects.filter(street=street, kind=NodeKind.NEIGHBOURHOOD)
+    assert neighbourhoods.count() == 3
+    street_box = _box(street.boundary)
+    for grid in grids:
+        assert all([grid.bound_east, grid.bound_west, grid.bound_south, grid.bound_north])
+        assert grid.boundary["type"] == "Polygon"
+        ring = grid.boundary["coordinates"][0]
+        assert ring[0] == ring[-1] and len(ring) >= 4
+        parent = GridNode.objects.get(path=grid.path[: -grid.steplen])
+        assert len(grid.code) == 15 and grid.code.startswith(parent.code)
+        box = _box(grid.boundary)
+        assert 121.4 < box[0] < box[2] < 121.6 and 31.2 < box[1] < box[3] < 31.3
+        assert _inside(box, _box(parent.boundary)) and _inside(box, street_box)
+        assert grid.leader is not None
+    for a, b in combinations([_box(g.boundary) for g in grids], 2):
+        overlap_w = min(a[2], b[2]) - max(a[0], b[0])
+        overlap_h = min(a[3], b[3]) - max(a[1], b[1])
+        assert overlap_w <= 0 or overlap_h <= 0
+    yulan = node("榆兰第二责任区")
+    assert (yulan.bound_east, yulan.bound_west, yulan.bound_south, yulan.bound_north) == (
+        "和平商厦",
+        "远洋新村",
+        "新港路",
+        "和平公园围墙",
+    )
+
+
+def test_volunteer_repair_team_has_37_members_one_third_party(demo, db):
+    team = Unit.objects.get(kind=UnitKind.VOLUNTEER_TEAM)
+    assert "微修" in team.name
+    members = Resident.objects.filter(tag_links__tag__code="volunteer")
+    assert members.count() == 37
+    party = members.filter(
+        pk__in=ResidentTag.objects.filter(tag__code="party_member").values("resident_id")
+    )
+    assert party.count() in (12, 13)
+    assert members.filter(user__username="volunteer1").exists()
+
+
+def test_every_id_number_and_phone_is_valid_and_matches_the_person(demo, db):
+    residents = Resident.objects.filter(street=demo.street)
+    seen = set()
+    for person in residents:
+        idn = person.id_number
+        assert pii.validate_id_number(idn) == idn
+        assert pii.id_number_birth_date(idn) == person.birth_date
+        assert pii.id_number_gender(idn) == person.gender
+        local = idn.startswith("310109")
+        assert local == (person.residence_status == ResidenceStatus.REGISTERED)
+        seen.add(idn)
+        if person.phone_enc:
+            assert pii.validate_phone(person.phone) == person.phone
+            assert person.phone_last4 == person.phone[-4:]
+    assert len(seen) == residents.count()
+
+
+EXPECTED_GRANTS = {
+    "admin": (Role.STREET_ADMIN, "宝山路街道", None),
+    "cadre1": (Role.CADRE, "榆兰居民区", None),
+    "gridleader1": (Role.GRID_WORKER, "榆兰第二责任区", None),
+    "property1": (Role.UNIT_STAFF, "宝山路街道", "慧海物业"),
+    "volunteer1": (Role.VOLUNTEER, "宝山路街道", None),
+    "resident1": (Role.RESIDENT, "榆兰第二责任区", None),
+}
+
+
+def test_demo_logins_have_their_roles_and_the_demo_password(demo, db):
+    assert set(EXPECTED_GRANTS) == set(LOGIN_USERNAMES)
+    for username, (role, node_name, unit_name) in EXPECTED_GRANTS.items():
+        user = User.objects.get(username=username)
+        assert user.check_password(DEMO_PASSWORD)
+        grants = list(StaffAssignment.objects.filter(user=user))
+        assert [(g.role, g.node.name, g.unit.name if g.unit else None) for g in grants] == [
+            (role, node_name, unit_name)
+        ]
+        assert username in demo.output
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert not User.objects.filter(is_superuser=True).exclude(username="admin").exists()
+    assert node("榆兰第二责任区").leader.username == "gridleader1"
+    assert Resident.objects.get(user__username="resident1").grid.name == "榆兰第二责任区"
+    assert Resident.objects.get(user__username="volunteer1").grid.name == "榆兰第二责任区"
+
+
+def test_every_building_has_a_building_leader_with_the_role(demo, db):
+    buildings = Building.objects.filter(street=demo.street)
+    assert buildings.count() > 0
+    assert not buildings.filter(leader__isnull=True).exists()
+    for building in buildings.select_related("leader")[:20]:
+        grant = StaffAssignment.objects.get(user=building.leader)
+        assert grant.role == Role.BUILDING_LEADER
+        assert building.leader.resident.tag_links.filter(tag__code="building_leader").exists()
+        assert building.leader.resident.household.dwelling.entrance.building == building
+
+
+def test_scope_engine_shows_each_login_its_share(demo, db):
+    grid = node("榆兰第二责任区")
+    gridleader = User.objects.get(username="gridleader1")
+    seen = perms.filter_to_scope(Household.objects.all(), gridleader, perms.REGISTRY_VIEW)
+    assert seen.count() == 344
+    assert set(seen.values_list("grid_id", flat=True)) == {grid.pk}
+
+    cadre = User.objects.get(username="cadre1")
+    cadre_seen = perms.filter_to_scope(Household.objects.all(), cadre, perms.REGISTRY_VIEW)
+    assert cadre_seen.count() == households_in(node("榆兰居民区")).count() > 344
+
+    admin = User.objects.get(username="admin")
+    all_seen = perms.filter_to_scope(Household.objects.all(), admin, perms.REGISTRY_VIEW)
+    assert all_seen.count() == Household.objects.filter(street=demo.street).count()
+
+    resident = User.objects.get(username="resident1")
+    own = perms.filter_to_scope(Household.objects.all(), resident, perms.REGISTRY_VIEW)
+    assert list(own) == [resident.resident.household]
+
+    prop = User.objects.get(username="property1")
+    compounds = perms.filter_to_scope(Compound.objects.all(), prop, perms.PLACES_VIEW)
+    assert set(compounds.values_list("property_company__name", flat=True)) == {"慧海物业"}
+    assert perms.filter_to_scope(Household.objects.all(), prop, perms.REGISTRY_VIEW).count() == 0
+
+
+def test_running_the_command_again_changes_nothing(demo, db):
+    before = counts()
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("demo", stdout=out)
+    assert counts() == before
+    text = out.getvalue()
+    assert "already loaded" in text
+    assert "Households: 3000" in text
+    for username in LOGIN_USERNAMES:
+        assert username in text
+    assert DEMO_PASSWORD in text
+
+
+def test_two_builds_on_fresh_databases_are_identical(demo):
+    assert demo.first_checksum == demo.second_checksum

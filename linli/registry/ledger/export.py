@@ -1,0 +1,386 @@
+"""Registry lists to .xlsx: households with their members, residents, compounds.
+
+Rows come from the registry selectors (scope first), narrowed to what the actor may
+export. Phones and ID numbers are masked unless the actor holds ``view_pii`` *and* gives
+a reason, in which case one summary row per street goes to the personal-data access log
+(channel "export", with the record count) in the same transaction that builds the file.
+Every text cell is neutralised against formula injection.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from linli.core import pii
+from linli.core.audit import record_pii_access
+from linli.core.errors import InvalidInput
+from linli.grids import permissions as perms
+
+from ..models import Compound, CompoundKind, Household, HouseholdTag, Resident, ResidentTag
+from ..selectors.households import (
+    HouseholdFilters,
+    household_list,
+    resident_list,
+    visible_tags,
+)
+from .columns import (
+    GENDER_LABEL,
+    RELATION_LABEL,
+    STATUS_LABEL,
+    TEMPLATE_HEADERS,
+    TENURE_LABEL,
+    format_tags,
+)
+
+# A cell starting with one of these is a formula (or DDE payload) to Excel, WPS and LibreOffice.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+HOUSEHOLD_HEADERS = TEMPLATE_HEADERS
+RESIDENT_HEADERS = (
+    "姓名",
+    "性别",
+    "出生日期",
+    "身份证号",
+    "联系电话",
+    "与户主关系",
+    "户籍类型",
+    "小区",
+    "楼号",
+    "单元",
+    "室号",
+    "标签",
+)
+COMPOUND_HEADERS = ("小区", "地址", "建成年份", "类型", "物业公司", "网格", "楼栋数", "户数")
+KIND_LABEL = {
+    CompoundKind.COMMODITY: "商品房",
+    CompoundKind.PUBLIC: "公房",
+    CompoundKind.OLD_LANE: "旧里",
+    CompoundKind.RESETTLEMENT: "回迁房",
+    CompoundKind.OTHER: "其他",
+}
+EXPORT_KINDS = ("households", "residents", "compounds")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+@dataclass
+class ExportFile:
+    path: str  # a temporary file; the caller streams it and it is removed on close
+    filename: str
+    rows: int
+    unmasked: bool
+
+
+def _scoped_households(actor, filters: HouseholdFilters) -> QuerySet[Household]:
+    exportable = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_EXPORT)
+    return household_list(actor, filters).filter(pk__in=exportable.values("pk"))
+
+
+def _scoped_residents(actor, filters: HouseholdFilters) -> QuerySet[Resident]:
+    """Residents in export scope. The household filters apply to a resident's household,
+    except the text box, which searches residents themselves (name, phone, ID)."""
+    qs = resident_list(actor, filters.q)
+    exportable = perms.filter_to_scope(Resident.objects.all(), actor, perms.REGISTRY_EXPORT)
+    qs = qs.filter(pk__in=exportable.values("pk"))
+    if filters.node_id or filters.tag_ids or filters.tenure:
+        households = household_list(actor, HouseholdFilters(**{**filters.__dict__, "q": ""}))
+        qs = qs.filter(household_id__in=households.values("pk"))
+    return qs
+
+
+def _pii_allowed(actor, model, ids_qs: QuerySet) -> set[int]:
+    return set(
+        perms.filter_to_scope(model.objects.all(), actor, perms.VIEW_PII)
+        .filter(pk__in=ids_qs)
+        .values_list("pk", flat=True)
+    )
+
+
+def _log_unmasking(actor, residents: Iterable[tuple[int, int]], reason: str) -> None:
+    by_street: dict[int, list[int]] = {}
+    for street_id, resident_id in residents:
+        by_street.setdefault(street_id, []).append(resident_id)
+    for street_id, ids in by_street.items():
+        record_pii_access(
+            actor=actor,
+            street_id=street_id,
+            target_type="registry.resident",
+            target_ids=ids,
+            fields="id_number,phone",
+            reason=reason,
+            channel="export",
+        )
+
+
+def _check_unmask(actor, reason: str | None) -> str:
+    """The cleaned reason when an unmasked export is asked for; refuses without view_pii."""
+    reason = (reason or "").strip()
+    if not perms.can(actor, perms.VIEW_PII):
+        raise InvalidInput(_("You may not export unmasked personal data."), field="reason")
+    if not reason:
+        raise InvalidInput(_("Say why you need the full numbers."), field="reason")
+    return reason
+
+
+class _Sheet:
+    """An openpyxl write-only sheet writing neutralised rows to a temporary file."""
+
+    def __init__(self, title: str, headers: Iterable[str], widths: Iterable[int]):
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(title)
+        for i, width in enumerate(widths):
+            letter = chr(ord("A") + i)
+            self.sheet.column_dimensions[letter].width = width
+        bold = Font(bold=True)
+        header_cells = []
+        for text in headers:
+            cell = WriteOnlyCell(self.sheet, value=text)
+            cell.font = bold
+            header_cells.append(cell)
+        self.sheet.append(header_cells)
+        self.rows = 0
+
+    def append(self, values: list) -> None:
+        self.sheet.append([neutralise(v) for v in values])
+        self.rows += 1
+
+    def save(self) -> str:
+        fd, path = tempfile.mkstemp(prefix="linli-export-", suffix=".xlsx")
+        os.close(fd)
+        self.workbook.save(path)
+        return path
+
+
+def _filename(actor, label: str) -> str:
+    """'宝山路街道-households-20261122.xlsx': the street (when one) tells files apart."""
+    from linli.grids.models import GridNode
+
+    streets = list(
+        GridNode.objects.filter(pk__in=perms.streets(actor, perms.REGISTRY_EXPORT)).values_list(
+            "name", flat=True
+        )[:2]
+    )
+    prefix = f"{streets[0]}-" if len(streets) == 1 else ""
+    return f"{prefix}{label}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
+_PLACE = "dwelling__entrance__building__"
+_HOUSEHOLD_COLUMNS = (
+    "pk",
+    f"{_PLACE}compound__name",
+    f"{_PLACE}number",
+    "dwelling__entrance__number",
+    "dwelling__room",
+    "dwelling__area_m2",
+    "tenure",
+)
+_PERSON_COLUMNS = (
+    "pk",
+    "street_id",
+    "name",
+    "gender",
+    "birth_date",
+    "id_number_enc",
+    "phone_enc",
+    "relation",
+    "residence_status",
+)
+
+
+def _tag_map(model, owner: str, tags: QuerySet, owners: QuerySet) -> dict[int, list]:
+    """Owner id → [(tag name, level)] for the visible tags of the owners in ``owners``."""
+    out: dict[int, list] = {}
+    rows = (
+        model.objects.filter(tag__in=tags, **{f"{owner}__in": owners})
+        .order_by("tag__order", "tag_id")
+        .values_list(f"{owner}_id", "tag__name", "level")
+    )
+    for owner_id, name, level in rows.iterator(chunk_size=5000):
+        out.setdefault(owner_id, []).append((name, level))
+    return out
+
+
+def _person_cells(person: tuple, clear: bool, unmasked: list) -> list:
+    pk, street_id, name, gender, birth, id_enc, phone_enc, relation, status = person
+    idn, phone = pii.decrypt(id_enc), pii.decrypt(phone_enc)
+    if clear:
+        if idn or phone:
+            unmasked.append((street_id, pk))
+    else:
+        idn, phone = pii.mask_id_number(idn), pii.mask_phone(phone)
+    return [
+        name,
+        GENDER_LABEL.get(gender, ""),
+        birth,
+        idn,
+        phone,
+        RELATION_LABEL.get(relation, ""),
+        STATUS_LABEL.get(status, ""),
+    ]
+
+
+@transaction.atomic
+def households_export(
+    *, actor, filters: HouseholdFilters, unmask_reason: str | None = None
+) -> ExportFile:
+    """Households in the actor's export scope with one row per member, in the import
+    template's columns (an unmasked export imports again unchanged).
+
+    A fixed number of queries: the households (in address order), their members, and
+    the visible tags of both, each read as plain tuples.
+    """
+    perms.require(actor, perms.REGISTRY_EXPORT)
+    reason = _check_unmask(actor, unmask_reason) if unmask_reason is not None else None
+    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    tags = visible_tags(actor, street_ids)
+    scoped = _scoped_households(actor, filters).prefetch_related(None)
+    ids = scoped.values("pk")
+    clear_ids = _pii_allowed(actor, Household, ids) if reason else set()
+    members: dict[int, list[tuple]] = {}
+    people = (
+        Resident.objects.filter(household__in=ids)
+        .order_by("household_id", "id")
+        .values_list("household_id", *_PERSON_COLUMNS)
+    )
+    for household_id, *person in people.iterator(chunk_size=5000):
+        members.setdefault(household_id, []).append(tuple(person))
+    resident_tags = _tag_map(
+        ResidentTag, "resident", tags, Resident.objects.filter(household__in=ids).values("pk")
+    )
+    household_tags = _tag_map(HouseholdTag, "household", tags, ids)
+    sheet = _Sheet(
+        _("Households"), HOUSEHOLD_HEADERS, (14, 8, 6, 8, 8, 6, 10, 5, 12, 21, 15, 10, 8, 24)
+    )
+    unmasked: list[tuple[int, int]] = []
+    for pk, compound, building, entrance, room, area, tenure in scoped.values_list(
+        *_HOUSEHOLD_COLUMNS
+    ).iterator(chunk_size=5000):
+        place = [
+            compound,
+            building,
+            entrance,
+            room,
+            float(area) if area is not None else None,
+            TENURE_LABEL.get(tenure, ""),
+        ]
+        own_tags = household_tags.get(pk, [])
+        people_here = members.get(pk)
+        if not people_here:
+            sheet.append([*place, "", "", None, "", "", "", "", format_tags(own_tags)])
+            continue
+        clear = pk in clear_ids
+        for i, person in enumerate(people_here):
+            pairs = resident_tags.get(person[0], []) + (own_tags if i == 0 else [])
+            sheet.append([*place, *_person_cells(person, clear, unmasked), format_tags(pairs)])
+    if reason:
+        _log_unmasking(actor, unmasked, reason)
+    return ExportFile(sheet.save(), _filename(actor, _("households")), sheet.rows, bool(reason))
+
+
+@transaction.atomic
+def residents_export(
+    *, actor, filters: HouseholdFilters, unmask_reason: str | None = None
+) -> ExportFile:
+    """Residents in the actor's export scope, one row each (a fixed number of queries)."""
+    perms.require(actor, perms.REGISTRY_EXPORT)
+    reason = _check_unmask(actor, unmask_reason) if unmask_reason is not None else None
+    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    tags = visible_tags(actor, street_ids)
+    scoped = _scoped_residents(actor, filters).prefetch_related(None)
+    ids = scoped.values("pk")
+    clear_ids = _pii_allowed(actor, Resident, ids) if reason else set()
+    resident_tags = _tag_map(ResidentTag, "resident", tags, ids)
+    sheet = _Sheet(_("Residents"), RESIDENT_HEADERS, (10, 5, 12, 21, 15, 10, 8, 14, 8, 6, 8, 24))
+    unmasked: list[tuple[int, int]] = []
+    place = "household__" + _PLACE
+    rows = scoped.values_list(
+        *_PERSON_COLUMNS,
+        f"{place}compound__name",
+        f"{place}number",
+        "household__dwelling__entrance__number",
+        "household__dwelling__room",
+    )
+    for *person, compound, building, entrance, room in rows.iterator(chunk_size=5000):
+        cells = _person_cells(tuple(person), person[0] in clear_ids, unmasked)
+        address = [compound or "", building or "", entrance or "", room or ""]
+        sheet.append([*cells, *address, format_tags(resident_tags.get(person[0], []))])
+    if reason:
+        _log_unmasking(actor, unmasked, reason)
+    return ExportFile(sheet.save(), _filename(actor, _("residents")), sheet.rows, bool(reason))
+
+
+def compounds_export(*, actor, q: str = "") -> ExportFile:
+    """Compounds in the actor's export scope with building and household counts."""
+    perms.require(actor, perms.REGISTRY_EXPORT)
+    qs = perms.filter_to_scope(Compound.objects.all(), actor, perms.REGISTRY_EXPORT)
+    if q.strip():
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(address__icontains=q.strip()))
+    qs = (
+        qs.select_related("property_company", "grid")
+        .annotate(
+            n_buildings=Count("buildings", distinct=True),
+            n_households=Count("buildings__entrances__dwellings__households", distinct=True),
+        )
+        .order_by("name", "id")
+    )
+    sheet = _Sheet(_("Compounds"), COMPOUND_HEADERS, (16, 24, 8, 8, 16, 16, 8, 8))
+    for compound in qs:
+        sheet.append(
+            [
+                compound.name,
+                compound.address,
+                compound.year_built,
+                KIND_LABEL.get(compound.kind, ""),
+                compound.property_company.name if compound.property_company else "无物业",
+                compound.grid.name,
+                compound.n_buildings,
+                compound.n_households,
+            ]
+        )
+    return ExportFile(sheet.save(), _filename(actor, _("compounds")), sheet.rows, False)
+
+
+TEMPLATE_NOTES = (
+    ("列", "说明"),
+    ("小区", "必填。须是本街道已登记的小区名称（在您负责的范围内）。"),
+    ("楼号", "必填。写 2、2号楼、2幢、2栋 均可。"),
+    ("单元", "可空（按 1 单元）。写 2 或 2单元。"),
+    ("室号", "必填。如 1401 或 1401室。"),
+    ("面积", "登记面积，平方米，可空。"),
+    ("户别", "自住 / 租住 / 其他，写在户主那一行。"),
+    ("姓名", "必填。"),
+    ("性别", "男 / 女；有身份证号时以身份证号为准。"),
+    ("出生日期", "如 1950-07-08；有身份证号时须与身份证号一致。"),
+    ("身份证号", "18 位，请把这一列设为文本格式，避免 Excel 丢失末尾数字。"),
+    ("联系电话", "11 位手机号，或带区号的固定电话。"),
+    ("与户主关系", "户主 / 配偶 / 子女 / 父母 / 孙子女 / 兄弟姐妹 / 其他亲属 / 合租 / 其他。"),
+    ("户籍类型", "户籍 / 常住 / 流动。"),
+    ("标签", "多个用顿号或逗号隔开，等级写在括号里，如 党员、残疾(二级)。"),
+)
+
+
+def template_file() -> ExportFile:
+    """A blank ledger with the accepted headers, and a second sheet explaining each column."""
+    sheet = _Sheet(_("Ledger"), TEMPLATE_HEADERS, (14, 8, 6, 8, 8, 6, 10, 5, 12, 21, 15, 10, 8, 24))
+    notes = sheet.workbook.create_sheet("填写说明")
+    notes.column_dimensions["A"].width = 12
+    notes.column_dimensions["B"].width = 70
+    for row in TEMPLATE_NOTES:
+        notes.append(list(row))
+    return ExportFile(sheet.save(), _("ledger-template") + ".xlsx", 0, False)

@@ -1,0 +1,497 @@
+"""Matching ledger rows against the registry: what an import would create or change.
+
+The plan is computed with a fixed, small number of queries whatever the file size:
+places, households and members of the compounds the file names are loaded once, and
+residents elsewhere in the street are looked up by blind index in chunks.
+
+Households in the file: rows are grouped by dwelling (compound, building, entrance,
+room) in file order; inside a dwelling a row whose relation is 户主 starts a new
+household (rows before the first 户主 belong to the first household). A file household
+is the registered one in the same dwelling that holds one of its people (by ID number)
+or whose head has the file head's name; otherwise it is new.
+
+Residents: matched street-wide by ID blind index. The same ID on a person of another
+dwelling is an error (never saying where); in the same dwelling it is an update.
+Without an ID a row matches the household member of the same name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from linli.grids import permissions as perms
+from linli.grids.models import GridNode, NodeKind
+
+from ..models import (
+    Building,
+    Compound,
+    Dwelling,
+    Entrance,
+    Household,
+    HouseholdTag,
+    Relation,
+    Resident,
+    ResidentTag,
+    Tag,
+    TagTarget,
+    Tenure,
+)
+from ..services import floor_of_room
+from .bulk import filter_in
+from .columns import COLUMN_BY_KEY
+from .rows import DEFAULT_STATUS, LedgerRow, RowError
+
+CHUNK = 2000
+
+
+class NewPlace:
+    """A building, entrance or dwelling the import will create; ``pk`` is set when applied.
+
+    Plain slots rather than model instances: a large ledger creates tens of thousands.
+    """
+
+    __slots__ = ("area_m2", "floor", "grid_id", "number", "parent", "pk")
+
+    def __init__(self, parent, grid_id: int, number: str, floor: int | None = None):
+        self.pk: int | None = None
+        self.parent = parent  # compound, building or entrance (saved or new)
+        self.grid_id = grid_id
+        self.number = number  # building / entrance number, or the dwelling's room
+        self.floor = floor
+        self.area_m2 = None
+
+
+@dataclass
+class PlannedResident:
+    row: LedgerRow
+    existing: Resident | None
+    relation: str
+    changes: list[str] = field(default_factory=list)  # changed field names (no values)
+    tags: dict[int, str] | None = None  # wanted staff tags (id → level); None: leave them
+    resident_id: int | None = None  # set when applied
+
+
+@dataclass
+class PlannedHousehold:
+    key: tuple
+    rows: list[LedgerRow]
+    existing: Household | None = None
+    tenure: str | None = None
+    area: Decimal | None = None
+    residents: list[PlannedResident] = field(default_factory=list)
+    tags: dict[int, str] | None = None
+    changes: list[str] = field(default_factory=list)  # household-level changed fields
+    stats: dict = field(default_factory=dict)  # filled when applied, for the change history
+    household_id: int | None = None  # set when applied
+    grid_id: int | None = None
+
+    @property
+    def head_row(self) -> LedgerRow:
+        return next((r for r in self.rows if r.is_head), self.rows[0])
+
+    @property
+    def changed(self) -> bool:
+        return (
+            self.existing is None
+            or bool(self.changes)
+            or any(p.existing is None or p.changes for p in self.residents)
+        )
+
+
+@dataclass
+class Plan:
+    street_id: int
+    households: list[PlannedHousehold] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    compounds: dict[str, Compound] = field(default_factory=dict)
+    buildings: dict[tuple, Building | NewPlace] = field(default_factory=dict)
+    entrances: dict[tuple, Entrance | NewPlace] = field(default_factory=dict)
+    dwellings: dict[tuple, Dwelling | NewPlace] = field(default_factory=dict)
+    household_tags: dict[int, dict[int, HouseholdTag]] = field(default_factory=dict)
+    resident_tags: dict[int, dict[int, ResidentTag]] = field(default_factory=dict)
+    editable_tag_ids: set[int] = field(default_factory=set)
+    headers: dict[str, str] = field(default_factory=dict)  # column key → header in the file
+
+    def header(self, key: str) -> str:
+        """The column as the worker wrote it, so errors name what they see."""
+        return self.headers.get(key) or COLUMN_BY_KEY[key].header
+
+    def counts(self) -> dict:
+        hh = {"new": 0, "updated": 0, "unchanged": 0}
+        res = {"new": 0, "updated": 0, "unchanged": 0}
+        for planned in self.households:
+            if planned.existing is None:
+                hh["new"] += 1
+            elif planned.changed:
+                hh["updated"] += 1
+            else:
+                hh["unchanged"] += 1
+            for person in planned.residents:
+                if person.existing is None:
+                    res["new"] += 1
+                elif person.changes:
+                    res["updated"] += 1
+                else:
+                    res["unchanged"] += 1
+        places = {
+            "buildings": sum(1 for k in self.buildings.values() if k.pk is None),
+            "entrances": sum(1 for k in self.entrances.values() if k.pk is None),
+            "dwellings": sum(1 for k in self.dwellings.values() if k.pk is None),
+        }
+        return {"rows": self.rows, "households": hh, "residents": res, "places": places}
+
+
+def _visible(actor, tag: Tag) -> bool:
+    if actor is None:
+        return True
+    need = {"health": perms.VIEW_HEALTH_TAGS, "party": perms.VIEW_PARTY_TAGS}.get(tag.sensitivity)
+    return need is None or perms.can(actor, need)
+
+
+def tags_for(actor, street_id: int) -> dict[str, Tag]:
+    """Tags the importer may name, by name; tags hidden from them count as unknown."""
+    from ..tags import ensure_default_tags
+
+    return {t.name: t for t in ensure_default_tags(street_id).values() if _visible(actor, t)}
+
+
+def _importable_compounds(actor, street_id: int) -> dict[str, Compound]:
+    qs = Compound.objects.filter(street_id=street_id)
+    if actor is not None:
+        qs = perms.filter_to_scope(qs, actor, perms.REGISTRY_IMPORT)
+    return {c.name: c for c in qs}
+
+
+def _importable_grids(actor, street_id: int) -> set[int] | None:
+    if actor is None:
+        return None
+    qs = GridNode.objects.filter(street_id=street_id, kind=NodeKind.GRID)
+    return set(perms.filter_to_scope(qs, actor, perms.REGISTRY_IMPORT).values_list("pk", flat=True))
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def build_plan(
+    *,
+    actor,
+    street_id: int,
+    rows: Iterable[LedgerRow],
+    tags: dict[str, Tag],
+    headers: dict[str, str],
+) -> Plan:
+    """Match the rows against the registry (read-only). Row errors go to ``plan.errors``;
+    rows with errors take no further part, so the counts describe the valid rows."""
+    plan = Plan(street_id=street_id, headers=headers)
+    plan.editable_tag_ids = {t.pk for t in tags.values() if not t.rule}
+    compounds = _importable_compounds(actor, street_id)
+    grids = _importable_grids(actor, street_id)
+    valid: list[LedgerRow] = []
+    for row in rows:
+        plan.rows += 1
+        if not row.errors and row.compound and row.compound not in compounds:
+            row.errors.append(
+                RowError(
+                    row.number,
+                    plan.header("compound"),
+                    "unknown_compound",
+                    _(
+                        "Unknown compound “%(name)s”: it must already be registered in your "
+                        "area, with exactly this name."
+                    )
+                    % {"name": row.compound[:40]},
+                )
+            )
+        if row.errors:
+            plan.errors.extend(row.errors)
+        else:
+            valid.append(row)
+    _load_places(plan, compounds, valid, grids)
+    groups = _group(plan, valid)
+    _match(plan, groups)
+    return plan
+
+
+def _load_places(plan: Plan, compounds: dict[str, Compound], rows: list[LedgerRow], grids) -> None:
+    used = {row.compound for row in rows}
+    plan.compounds = {name: c for name, c in compounds.items() if name in used}
+    compound_ids = [c.pk for c in plan.compounds.values()]
+    for b in Building.objects.filter(street_id=plan.street_id, compound_id__in=compound_ids):
+        plan.buildings[(b.compound_id, b.number)] = b
+    building_ids = [b.pk for b in plan.buildings.values()]
+    by_id = {b.pk: b for b in plan.buildings.values()}
+    entrances = {}
+    for e in filter_in(
+        Entrance.objects.filter(street_id=plan.street_id), "building_id", building_ids
+    ):
+        e.building = by_id[e.building_id]
+        entrances[e.pk] = e
+        plan.entrances[(e.building.compound_id, e.building.number, e.number)] = e
+    for d in filter_in(
+        Dwelling.objects.filter(street_id=plan.street_id), "entrance_id", list(entrances)
+    ):
+        e = entrances[d.entrance_id]
+        d.entrance = e
+        plan.dwellings[(e.building.compound_id, e.building.number, e.number, d.room)] = d
+    for row in rows:
+        compound = plan.compounds[row.compound]
+        bkey = (compound.pk, row.building)
+        building = plan.buildings.get(bkey)
+        if building is None:
+            building = NewPlace(compound, compound.grid_id, row.building)
+            plan.buildings[bkey] = building
+        elif grids is not None and building.pk and building.grid_id not in grids:
+            plan.errors.append(
+                RowError(
+                    row.number,
+                    plan.header("building"),
+                    "building_out_of_scope",
+                    _("This building is not in your area; it cannot be imported here."),
+                )
+            )
+            row.errors.append(plan.errors[-1])
+            continue
+        ekey = (*bkey, row.entrance)
+        entrance = plan.entrances.get(ekey)
+        if entrance is None:
+            entrance = NewPlace(building, building.grid_id, row.entrance)
+            plan.entrances[ekey] = entrance
+        dkey = (*ekey, row.room)
+        if dkey not in plan.dwellings:
+            plan.dwellings[dkey] = NewPlace(
+                entrance, building.grid_id, row.room, floor_of_room(row.room)
+            )
+
+
+def _dwelling_key(plan: Plan, row: LedgerRow) -> tuple:
+    return (plan.compounds[row.compound].pk, row.building, row.entrance, row.room)
+
+
+def _group(plan: Plan, rows: list[LedgerRow]) -> list[PlannedHousehold]:
+    by_dwelling: dict[tuple, list[PlannedHousehold]] = {}
+    order: list[PlannedHousehold] = []
+    for row in rows:
+        if row.errors:
+            continue
+        key = _dwelling_key(plan, row)
+        households = by_dwelling.setdefault(key, [])
+        current = households[-1] if households else None
+        if current is None or (row.is_head and any(r.is_head for r in current.rows)):
+            current = PlannedHousehold(key=key, rows=[])
+            households.append(current)
+            order.append(current)
+        current.rows.append(row)
+    return order
+
+
+def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
+    dwelling_ids = {plan.dwellings[g.key].pk for g in groups} - {None}
+    households_by_dwelling: dict[int, list[Household]] = defaultdict(list)
+    households: dict[int, Household] = {}
+    for h in filter_in(
+        Household.objects.filter(street_id=plan.street_id), "dwelling_id", sorted(dwelling_ids)
+    ):
+        households_by_dwelling[h.dwelling_id].append(h)
+        households[h.pk] = h
+    members: dict[int, list[Resident]] = defaultdict(list)
+    by_bidx: dict[str, Resident] = {}
+    for r in filter_in(
+        Resident.objects.filter(street_id=plan.street_id), "household_id", sorted(households)
+    ):
+        members[r.household_id].append(r)
+        if r.id_number_bidx:
+            by_bidx[r.id_number_bidx] = r
+    wanted = sorted({row.id_bidx for g in groups for row in g.rows if row.id_bidx} - set(by_bidx))
+    elsewhere: dict[str, tuple[Resident, int | None]] = {}
+    for r in filter_in(
+        Resident.objects.filter(street_id=plan.street_id).select_related("household"),
+        "id_number_bidx",
+        wanted,
+    ):
+        elsewhere[r.id_number_bidx] = (r, r.household.dwelling_id if r.household else None)
+    _load_tags(plan, list(households), [r.pk for rs in members.values() for r in rs])
+    _load_tags(plan, [], [r.pk for r, _d in elsewhere.values()])
+
+    claimed: dict[int, PlannedHousehold] = {}
+    claimed_residents: set[int] = set()
+    for group in groups:
+        dwelling = plan.dwellings[group.key]
+        candidates = households_by_dwelling.get(dwelling.pk, []) if dwelling.pk else []
+        existing = _find_household(group, candidates, members, by_bidx)
+        if existing is not None:
+            if existing.pk in claimed:
+                err = RowError(
+                    group.head_row.number,
+                    plan.header("relation"),
+                    "household_twice",
+                    _(
+                        "Two households in this file match the same registered household; "
+                        "check who is the head (户主)."
+                    ),
+                )
+                plan.errors.append(err)
+                continue
+            claimed[existing.pk] = group
+        group.existing = existing
+        _plan_household(plan, group, members.get(existing.pk, []) if existing else [])
+        for index, row in enumerate(group.rows):
+            person = _plan_resident(
+                plan, group, row, index, dwelling, members, by_bidx, elsewhere, claimed_residents
+            )
+            if person is not None:
+                group.residents.append(person)
+        if group.existing is not None and _household_tags_changed(plan, group):
+            group.changes.append("tags")
+        plan.households.append(group)
+
+
+def _find_household(group, candidates, members, by_bidx) -> Household | None:
+    if not candidates:
+        return None
+    ids = {h.pk: h for h in candidates}
+    head = group.head_row
+    for row in [head, *group.rows]:
+        found = by_bidx.get(row.id_bidx) if row.id_bidx else None
+        if found is not None and found.household_id in ids:
+            return ids[found.household_id]
+    for h in candidates:
+        if any(m.relation == Relation.HEAD and m.name == head.name for m in members.get(h.pk, [])):
+            return h
+    return None
+
+
+def _plan_household(plan: Plan, group: PlannedHousehold, current: list[Resident]) -> None:
+    tenure = next((r.tenure for r in [group.head_row, *group.rows] if r.tenure), None)
+    area = next((r.area for r in [group.head_row, *group.rows] if r.area is not None), None)
+    group.tenure, group.area = tenure, area
+    dwelling = plan.dwellings[group.key]
+    if group.existing is not None and tenure and group.existing.tenure != tenure:
+        group.changes.append("tenure")
+    if area is not None and dwelling.pk is not None and dwelling.area_m2 != area:
+        group.changes.append("area")
+    if group.rows[0].tags is not None:
+        wanted: dict[int, str] = {}
+        for row in group.rows:
+            for tag, level in row.tags or []:
+                if tag.target == TagTarget.HOUSEHOLD:
+                    wanted[tag.pk] = level
+        group.tags = wanted
+
+
+def _household_tags_changed(plan: Plan, group: PlannedHousehold) -> bool:
+    if group.tags is None:
+        return False
+    have = {
+        tag_id: link.level
+        for tag_id, link in plan.household_tags.get(group.existing.pk, {}).items()
+        if tag_id in plan.editable_tag_ids
+    }
+    return have != group.tags
+
+
+def _plan_resident(
+    plan, group, row, index, dwelling, members, by_bidx, elsewhere, claimed
+) -> PlannedResident | None:
+    existing: Resident | None = None
+    if row.id_bidx:
+        existing = by_bidx.get(row.id_bidx)
+        if existing is None and row.id_bidx in elsewhere:
+            other, other_dwelling = elsewhere[row.id_bidx]
+            if other.household_id is None or other_dwelling == dwelling.pk:
+                existing = other
+            else:
+                err = RowError(
+                    row.number,
+                    plan.header("id_number"),
+                    "registered_elsewhere",
+                    _(
+                        "A resident with this ID number is already registered in another "
+                        "household. Move them out there first."
+                    ),
+                )
+                plan.errors.append(err)
+                return None
+    if existing is None and group.existing is not None:
+        for member in members.get(group.existing.pk, []):
+            if (
+                member.name == row.name
+                and member.pk not in claimed
+                and (not row.id_bidx or not member.id_number_bidx)
+            ):
+                existing = member
+                break
+    if existing is not None and existing.pk in claimed:
+        err = RowError(
+            row.number,
+            plan.header("name"),
+            "person_twice",
+            _("This person appears twice in the household; give each row its ID number."),
+        )
+        plan.errors.append(err)
+        return None
+    if existing is not None:
+        claimed.add(existing.pk)
+    if row.relation:
+        relation = row.relation
+    elif existing is not None:
+        relation = existing.relation
+    else:
+        relation = Relation.HEAD if index == 0 else Relation.OTHER
+    person = PlannedResident(row=row, existing=existing, relation=relation)
+    if row.tags is not None:
+        person.tags = {tag.pk: level for tag, level in row.tags if tag.target == TagTarget.RESIDENT}
+    if existing is None:
+        return person
+    c = person.changes
+    if existing.name != row.name:
+        c.append("name")
+    if existing.relation != relation:
+        c.append("relation")
+    if row.status and existing.residence_status != row.status:
+        c.append("residence_status")
+    if row.gender and existing.gender != row.gender:
+        c.append("gender")
+    if row.birth_date and existing.birth_date != row.birth_date:
+        c.append("birth_date")
+    if row.id_bidx and existing.id_number_bidx != row.id_bidx:
+        c.append("id_number")
+    if row.phone_bidx and existing.phone_bidx != row.phone_bidx:
+        c.append("phone")
+    if group.existing is None or existing.household_id != group.existing.pk:
+        c.append("household")
+    if person.tags is not None:
+        have = {
+            tag_id: link.level
+            for tag_id, link in plan.resident_tags.get(existing.pk, {}).items()
+            if tag_id in plan.editable_tag_ids
+        }
+        if have != person.tags:
+            c.append("tags")
+    return person
+
+
+def _load_tags(plan: Plan, household_ids: list[int], resident_ids: list[int]) -> None:
+    for link in filter_in(
+        HouseholdTag.objects.filter(street_id=plan.street_id, tag_id__in=plan.editable_tag_ids),
+        "household_id",
+        sorted(household_ids),
+    ):
+        plan.household_tags.setdefault(link.household_id, {})[link.tag_id] = link
+    for link in filter_in(
+        ResidentTag.objects.filter(street_id=plan.street_id, tag_id__in=plan.editable_tag_ids),
+        "resident_id",
+        sorted(resident_ids),
+    ):
+        plan.resident_tags.setdefault(link.resident_id, {})[link.tag_id] = link
+
+
+DEFAULT_TENURE = Tenure.OWNER
+__all__ = ["DEFAULT_STATUS", "DEFAULT_TENURE", "Plan", "build_plan", "tags_for"]

@@ -1,0 +1,457 @@
+"""Ledger import: dry run (preview) and commit, for the page and the command line.
+
+``ledger_preview`` stores the upload and its SHA-256 in an ``ImportJob`` with the counts
+and the row errors. ``ledger_commit`` re-reads that stored file (it must still hash to
+what was previewed and to what the worker saw), plans again against the registry as it
+is now, and applies the plan in one transaction: any error and nothing is saved. The
+job row is locked first and must still be "previewed", so a double click imports once;
+the street's node is locked next, so two imports into one street run one after the
+other. Writes are bulk operations: a fixed number of queries per few thousand rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core import pii
+from linli.core.errors import Conflict, InvalidInput
+from linli.core.models import AuditEvent
+from linli.grids import permissions as perms
+from linli.grids.models import GridNode, NodeKind
+
+from ..models import (
+    Building,
+    Dwelling,
+    Entrance,
+    Household,
+    HouseholdTag,
+    ImportJob,
+    ImportStatus,
+    Resident,
+    ResidentTag,
+)
+from ..tags import refresh_derived_tags
+from .bulk import Inserter, lock_street
+from .plan import DEFAULT_STATUS, DEFAULT_TENURE, Plan, build_plan, tags_for
+from .reader import SheetLayout, read_rows
+from .rows import RowError, RowParser
+from .safety import LedgerFileError, check_workbook
+
+MAX_STORED_ERRORS = 1000
+BATCH = 2000
+WHOLE_STREET_REFRESH = 5000  # above this many households, refresh the street's derived tags
+
+
+@dataclass
+class Analysis:
+    """What a ledger file would do. ``file_error`` set means the file itself was refused."""
+
+    layout: SheetLayout | None = None
+    plan: Plan | None = None
+    file_error: RowError | None = None
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and not self.errors
+
+    def counts(self) -> dict:
+        counts = self.plan.counts() if self.plan else {}
+        if self.layout:
+            counts["header_row"] = self.layout.header_row
+            counts["unknown_columns"] = self.layout.unknown + self.layout.duplicates
+        counts["errors_total"] = len(self.errors) + (1 if self.file_error else 0)
+        return counts
+
+    def errors_json(self) -> list[dict]:
+        errors = [self.file_error] if self.file_error else self.errors
+        return [e.as_json() for e in errors[:MAX_STORED_ERRORS]]
+
+
+def import_streets(actor) -> list[GridNode]:
+    """Streets the actor may import into."""
+    ids = perms.streets(actor, perms.REGISTRY_IMPORT)
+    return list(GridNode.objects.filter(pk__in=ids, kind=NodeKind.STREET).order_by("code"))
+
+
+def _check_street(actor, street_id: int) -> None:
+    if actor is not None and street_id not in perms.streets(actor, perms.REGISTRY_IMPORT):
+        raise Http404
+
+
+def analyse(*, actor, street_id: int, path: str, size: int | None = None) -> Analysis:
+    """Check, read and plan a ledger file without writing anything."""
+    analysis = Analysis()
+    try:
+        check_workbook(path, size)
+        layout, sheet_rows = read_rows(path)
+        analysis.layout = layout
+        parser = RowParser(layout, tags_for(actor, street_id))
+        rows = (parser.parse(r) for r in sheet_rows)
+        analysis.plan = build_plan(
+            actor=actor,
+            street_id=street_id,
+            rows=rows,
+            tags=parser.tags_by_name,
+            headers=layout.headers,
+        )
+    except LedgerFileError as exc:
+        analysis.file_error = RowError(None, "", exc.code, exc.message)
+        return analysis
+    analysis.errors = sorted(analysis.plan.errors, key=lambda e: (e.row or 0, e.column))
+    return analysis
+
+
+def _copy_hashing(source, target) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in (
+        source.chunks() if hasattr(source, "chunks") else iter(lambda: source.read(1 << 20), b"")
+    ):
+        digest.update(chunk)
+        target.write(chunk)
+        size += len(chunk)
+    target.flush()
+    return digest.hexdigest(), size
+
+
+def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob:
+    """Dry run: store the upload and what importing it would do. Saves no registry rows.
+
+    ``upload`` is a Django ``UploadedFile`` (or any file object). The file is stored
+    only when it passed the file checks (a refused file is not kept).
+    """
+    perms.require(actor, perms.REGISTRY_IMPORT)
+    _check_street(actor, street_id)
+    filename = os.path.basename(filename or "ledger.xlsx")[:200]
+    with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
+        declared = getattr(upload, "size", None)
+        from django.conf import settings
+
+        if declared is not None and declared > settings.LINLI_IMPORT_MAX_BYTES:
+            sha, size = "", declared
+        else:
+            sha, size = _copy_hashing(upload, tmp)
+        analysis = analyse(actor=actor, street_id=street_id, path=tmp.name, size=size)
+        job = ImportJob(
+            street_id=street_id,
+            actor=actor,
+            filename=filename,
+            sha256=sha,
+            status=ImportStatus.PREVIEWED if analysis.ok else ImportStatus.REJECTED,
+            counts=analysis.counts(),
+            errors=analysis.errors_json(),
+        )
+        if analysis.file_error is None:
+            tmp.seek(0)
+            job.file.save(f"{sha[:16]}.xlsx", File(tmp), save=False)
+        job.save()
+    return job
+
+
+def import_job_get(actor, pk: int) -> ImportJob:
+    """One of the actor's own import jobs in a street they may import into; else 404."""
+    perms.require(actor, perms.REGISTRY_IMPORT)
+    job = ImportJob.objects.filter(
+        pk=pk, actor=actor, street_id__in=perms.streets(actor, perms.REGISTRY_IMPORT)
+    ).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def ledger_commit(*, actor, job_id: int, sha256: str) -> ImportJob:
+    """Import a previewed file for real, all or nothing.
+
+    ``sha256`` is the hash shown with the preview: the stored file must still match it.
+    If the registry changed since the preview so that the file now has errors, the job
+    becomes "rejected" with the new errors and nothing is saved.
+    """
+    job = import_job_get(actor, job_id)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportStatus.PREVIEWED:
+            raise Conflict(_("This file has already been imported or was rejected."))
+        if not sha256 or sha256 != job.sha256:
+            raise Conflict(_("The file changed since the preview. Upload it again."))
+        lock_street(job.street_id)
+        with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
+            with job.file.open("rb") as stored:
+                digest, _size = _copy_hashing(stored, tmp)
+            if digest != job.sha256:
+                raise Conflict(_("The stored file does not match its preview. Upload it again."))
+            analysis = analyse(actor=actor, street_id=job.street_id, path=tmp.name)
+        if not analysis.ok:
+            job.status = ImportStatus.REJECTED
+            job.counts = analysis.counts()
+            job.errors = analysis.errors_json()
+            job.save(update_fields=["status", "counts", "errors"])
+            return job
+        counts = analysis.counts()
+        try:
+            with transaction.atomic():
+                apply_plan(actor=actor, plan=analysis.plan, job_id=job.pk)
+        except IntegrityError:
+            raise Conflict(
+                _("The registry changed while importing; nothing was saved. Try again.")
+            ) from None
+        job.status = ImportStatus.COMMITTED
+        job.counts = counts
+        job.committed_at = timezone.now()
+        job.save(update_fields=["status", "counts", "committed_at"])
+    return job
+
+
+def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> Analysis:
+    """The command line's import: analyse, and unless ``dry_run`` apply in one transaction.
+    With an actor the import is recorded as an ImportJob like one from the page."""
+    _check_street(actor, street_id)
+    if actor is not None:
+        perms.require(actor, perms.REGISTRY_IMPORT)
+        with open(path, "rb") as handle:
+            job = ledger_preview(
+                actor=actor, street_id=street_id, upload=handle, filename=os.path.basename(path)
+            )
+        analysis = analyse(actor=actor, street_id=street_id, path=path)
+        if not dry_run and job.status == ImportStatus.PREVIEWED:
+            job = ledger_commit(actor=actor, job_id=job.pk, sha256=job.sha256)
+            if job.status != ImportStatus.COMMITTED:
+                raise InvalidInput(_("The registry changed since the preview; nothing was saved."))
+        return analysis
+    analysis = analyse(actor=None, street_id=street_id, path=path)
+    if analysis.ok and not dry_run:
+        with transaction.atomic():
+            lock_street(street_id)
+            apply_plan(actor=None, plan=analysis.plan, job_id=None)
+    return analysis
+
+
+# --- applying a plan -------------------------------------------------------------------------
+
+
+def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
+    """Write the plan; return the ids of the households created or changed.
+
+    Must run inside the caller's transaction, after ``bulk.lock_street``. New rows go
+    through ``bulk.Inserter`` (COPY on PostgreSQL), changed rows through ``bulk_update``.
+    """
+    now = timezone.now()
+    street_id = plan.street_id
+    changed = [g for g in plan.households if g.changed]
+    for group in changed:
+        group.stats = {
+            "created": group.existing is None,
+            "added": sum(1 for p in group.residents if p.existing is None),
+            "changed": sum(1 for p in group.residents if p.existing is not None and p.changes),
+        }
+    _insert_places(plan, changed)
+
+    households = Inserter(
+        Household, ["street_id", "dwelling_id", "grid_id", "tenure", "note", "created_at",
+                    "updated_at"]
+    )  # fmt: skip
+    tenure_updates = []
+    for group in changed:
+        dwelling = plan.dwellings[group.key]
+        if group.existing is None:
+            group.household_id = households.add(
+                street_id, dwelling.pk, dwelling.grid_id, group.tenure or DEFAULT_TENURE, "",
+                now, now,
+            )  # fmt: skip
+            group.grid_id = dwelling.grid_id
+        else:
+            group.household_id = group.existing.pk
+            group.grid_id = group.existing.grid_id
+            if "tenure" in group.changes:
+                group.existing.tenure = group.tenure
+                group.existing.updated_at = now
+                tenure_updates.append(group.existing)
+    households.flush()
+    _bulk_update(tenure_updates, ["tenure", "updated_at"])
+
+    touched: set[int] = set()
+    residents = Inserter(
+        Resident, ["street_id", "household_id", "grid_id", "name", "gender", "birth_date",
+                   "id_number_enc", "id_number_bidx", "phone_enc", "phone_bidx", "phone_last4",
+                   "relation", "residence_status", "user_id", "created_at", "updated_at"]
+    )  # fmt: skip
+    resident_updates, update_fields = [], set()
+    encrypt = pii.encrypt
+    for group in changed:
+        household_id = group.household_id
+        touched.add(household_id)
+        for person in group.residents:
+            row = person.row
+            if person.existing is None:
+                person.resident_id = residents.add(
+                    street_id, household_id, group.grid_id, row.name, row.gender or "",
+                    row.birth_date, encrypt(row.id_number), row.id_bidx, encrypt(row.phone),
+                    row.phone_bidx, row.phone[-4:], person.relation,
+                    row.status or DEFAULT_STATUS, None, now, now,
+                )  # fmt: skip
+                continue
+            resident = person.existing
+            person.resident_id = resident.pk
+            if not person.changes:
+                continue
+            if resident.household_id and resident.household_id != household_id:
+                touched.add(resident.household_id)
+            fields = _apply_resident_changes(resident, person, household_id, group.grid_id)
+            if fields:
+                resident.updated_at = now
+                update_fields |= {*fields, "updated_at"}
+                resident_updates.append(resident)
+    residents.flush()
+    _bulk_update(resident_updates, sorted(update_fields))
+    _apply_tags(plan, changed)
+    _audit(actor, plan, changed, job_id, now)
+    if len(touched) > WHOLE_STREET_REFRESH:
+        # Set-based over the street: cheaper than thousands of ids in IN lists.
+        refresh_derived_tags(street_id)
+    else:
+        ids = sorted(touched)
+        for i in range(0, len(ids), BATCH):
+            refresh_derived_tags(street_id, ids[i : i + BATCH])
+    return touched
+
+
+def _insert_places(plan: Plan, changed) -> None:
+    street_id = plan.street_id
+    buildings = Inserter(
+        Building, ["street_id", "compound_id", "grid_id", "number", "floors", "has_lift",
+                   "leader_id"]
+    )  # fmt: skip
+    for b in plan.buildings.values():
+        if b.pk is None:
+            b.pk = buildings.add(street_id, b.parent.pk, b.grid_id, b.number, None, False, None)
+    buildings.flush()
+    entrances = Inserter(Entrance, ["street_id", "building_id", "number"])
+    for e in plan.entrances.values():
+        if e.pk is None:
+            e.pk = entrances.add(street_id, e.parent.pk, e.number)
+    entrances.flush()
+    dwellings = Inserter(
+        Dwelling, ["street_id", "entrance_id", "grid_id", "room", "floor", "area_m2"]
+    )
+    area_updates = []
+    for group in changed:
+        d = plan.dwellings[group.key]
+        if group.area is not None and d.pk is not None and d.area_m2 != group.area:
+            d.area_m2 = group.area
+            area_updates.append(d)
+        elif d.pk is None and group.area is not None:
+            d.area_m2 = group.area
+    for d in plan.dwellings.values():
+        if d.pk is None:
+            d.pk = dwellings.add(street_id, d.parent.pk, d.grid_id, d.number, d.floor, d.area_m2)
+    dwellings.flush()
+    _bulk_update(area_updates, ["area_m2"])
+
+
+def _apply_resident_changes(resident: Resident, person, household_id: int, grid_id: int):
+    row = person.row
+    fields = []
+    for name, value in (
+        ("name", row.name),
+        ("relation", person.relation),
+        ("residence_status", row.status),
+        ("gender", row.gender),
+        ("birth_date", row.birth_date),
+    ):
+        if value and getattr(resident, name) != value:
+            setattr(resident, name, value)
+            fields.append(name)
+    if row.id_bidx and resident.id_number_bidx != row.id_bidx:
+        resident.set_id_number(row.id_number)
+        fields += ["id_number_enc", "id_number_bidx"]
+    if row.phone_bidx and resident.phone_bidx != row.phone_bidx:
+        resident.set_phone(row.phone)
+        fields += ["phone_enc", "phone_bidx", "phone_last4"]
+    if resident.household_id != household_id or resident.grid_id != grid_id:
+        resident.household_id = household_id
+        resident.grid_id = grid_id
+        fields += ["household", "grid"]
+    return fields
+
+
+def _apply_tags(plan: Plan, changed) -> None:
+    street_id = plan.street_id
+    delete_h, delete_r, level_h, level_r = [], [], [], []
+    new_h = Inserter(HouseholdTag, ["street_id", "household_id", "tag_id", "level"])
+    new_r = Inserter(ResidentTag, ["street_id", "resident_id", "tag_id", "level"])
+    for group in changed:
+        if group.tags is not None:
+            have = plan.household_tags.get(group.household_id, {}) if group.existing else {}
+            _diff_tags(have, group.tags, delete_h, level_h)
+            for tag_id, level in group.tags.items():
+                if tag_id not in have:
+                    new_h.add(street_id, group.household_id, tag_id, level)
+        for person in group.residents:
+            if person.tags is None:
+                continue
+            have = plan.resident_tags.get(person.resident_id, {}) if person.existing else {}
+            _diff_tags(have, person.tags, delete_r, level_r)
+            for tag_id, level in person.tags.items():
+                if tag_id not in have:
+                    new_r.add(street_id, person.resident_id, tag_id, level)
+    for i in range(0, len(delete_h), BATCH):
+        HouseholdTag.objects.filter(pk__in=delete_h[i : i + BATCH]).delete()
+    for i in range(0, len(delete_r), BATCH):
+        ResidentTag.objects.filter(pk__in=delete_r[i : i + BATCH]).delete()
+    _bulk_update(level_h, ["level"])
+    _bulk_update(level_r, ["level"])
+    new_h.flush()
+    new_r.flush()
+
+
+def _diff_tags(have: dict, wanted: dict[int, str], deletes: list, level_updates: list) -> None:
+    for tag_id, link in have.items():
+        if tag_id not in wanted:
+            deletes.append(link.pk)
+        elif link.level != wanted[tag_id]:
+            link.level = wanted[tag_id]
+            level_updates.append(link)
+
+
+def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
+    """One change-history entry per household the import created or changed (no PII)."""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    created_text = _("Household created from a ledger import")
+    updated_text = _("Household updated from a ledger import")
+    events = Inserter(
+        AuditEvent, ["street_id", "at", "actor_id", "verb", "target_type", "target_id",
+                     "household_id", "summary", "changes"]
+    )  # fmt: skip
+    for group in changed:
+        events.add(
+            plan.street_id, at, actor_id, "import", "registry.household", group.household_id,
+            group.household_id, created_text if group.stats["created"] else updated_text,
+            {
+                "import_job": job_id,
+                "fields": sorted(group.changes),
+                "members_added": group.stats["added"],
+                "members_changed": group.stats["changed"],
+            },
+        )  # fmt: skip
+    events.flush()
+
+
+def _bulk_create(objs: Iterable) -> None:
+    objs = list(objs)
+    if objs:
+        type(objs[0]).objects.bulk_create(objs, batch_size=BATCH)
+
+
+def _bulk_update(objs: list, fields: list[str]) -> None:
+    if objs and fields:
+        type(objs[0]).objects.bulk_update(objs, fields, batch_size=BATCH)

@@ -1,0 +1,147 @@
+"""Exports: scope, masking, unmasking with a reason (logged), formula neutralisation."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import python_calamine
+from django.urls import reverse
+from django.utils import translation
+
+from linli.core.models import PiiAccess
+from linli.registry.ledger.export import neutralise
+from linli.registry.ledger.services import ledger_preview
+from linli.registry.models import ImportStatus, Resident
+
+from .conftest import upload
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sheet(response) -> list[list]:
+    data = b"".join(response.streaming_content)
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return book.get_sheet_by_index(0).to_python()
+
+
+def column(rows, header):
+    index = rows[0].index(header)
+    return [r[index] for r in rows[1:]]
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [("=1+1", "'=1+1"), ("+86", "'+86"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\tx", "'\tx"), ("\rx", "'\rx"), ("周美华", "周美华"), (12, 12), (None, None)],
+)  # fmt: skip
+def test_neutralise(value, want):
+    assert neutralise(value) == want
+
+
+def test_grid_worker_exports_only_their_grid_masked(world, login):
+    response = login(world.grid_a1_worker).get(reverse("registry:export_households"))
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment") and "filename*=utf-8''" in disposition
+    rows = sheet(response)
+    assert set(column(rows, "小区")) == {"雨泉花园"}
+    assert set(column(rows, "姓名")) == {"周美华", "王建国", "李强", "陈芳"}
+    ids = column(rows, "身份证号")
+    assert world.zhou.id_number not in ids and "3101**********0027" in ids
+    assert "138****1234" in column(rows, "联系电话")
+    # Party membership is hidden from a grid worker, disability levels are not.
+    assert not any("党员" in t for t in column(rows, "标签"))
+    assert PiiAccess.objects.count() == 0
+
+
+def test_export_follows_the_search_filters(world, login):
+    client = login(world.admin)
+    url = reverse("registry:export_households")
+    rows = sheet(client.get(url, {"node": world.nbh_b.pk}))
+    assert set(column(rows, "小区")) == {"榆兰新村"}
+    rows = sheet(client.get(url, {"tenure": "tenant"}))
+    assert set(column(rows, "姓名")) == {"李强", "陈芳"}
+    rows = sheet(client.get(url, {"q": "刘运京"}))
+    assert column(rows, "姓名") == ["刘运京"]
+    disabled = world.tags["disabled"].pk
+    rows = sheet(client.get(reverse("registry:export_residents"), {"tag": disabled}))
+    assert column(rows, "姓名") == ["赵嫦娥"] and column(rows, "标签") == ["残疾(二级)"]
+    # A node outside the viewer's scope is not found, as on the search page.
+    assert login(world.grid_a1_worker).get(url, {"node": world.nbh_b.pk}).status_code == 404
+
+
+def test_unmasked_export_needs_a_reason_and_is_logged(world, login):
+    client = login(world.cadre)
+    url = reverse("registry:export_residents")
+    form = client.get(url, {"unmask": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert form.status_code == 200 and b"access log" in form.content
+    refused = client.post(url, {"reason": "  "}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and PiiAccess.objects.count() == 0
+    response = client.post(url + "?q=", {"reason": "核对高龄补贴名单"})
+    assert response.status_code == 200
+    rows = sheet(response)
+    assert world.zhou.id_number in column(rows, "身份证号")
+    assert "13812341234" in column(rows, "联系电话")
+    assert world.zhao.id_number not in column(rows, "身份证号")  # neighbourhood B: not cadre's
+    log = PiiAccess.objects.get()
+    assert (log.actor, log.channel, log.reason) == (world.cadre, "export", "核对高龄补贴名单")
+    assert log.record_count == 5 and log.street_id == world.street.pk
+
+
+def test_viewer_without_view_pii_cannot_unmask(world, login):
+    client = login(world.grid_a1_worker)
+    url = reverse("registry:export_households")
+    assert client.get(url, {"unmask": "1"}).status_code == 404
+    assert client.post(url, {"reason": "想看"}).status_code == 404
+    assert PiiAccess.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["leader", "property", "volunteer", "resident_user", "nobody"])
+def test_roles_without_export_get_404(world, login, who):
+    client = login(getattr(world, who))
+    for name in ("export_households", "export_residents", "export_compounds"):
+        assert client.get(reverse(f"registry:{name}")).status_code == 404
+
+
+def test_formula_cells_are_neutralised_in_the_file(world, login):
+    Resident.objects.filter(pk=world.liu.pk).update(name='=HYPERLINK("http://x","y")')
+    rows = sheet(login(world.admin).get(reverse("registry:export_residents")))
+    assert '\'=HYPERLINK("http://x","y")' in column(rows, "姓名")
+
+
+def test_compounds_export_is_scoped(world, login):
+    rows = sheet(login(world.cadre).get(reverse("registry:export_compounds")))
+    assert sorted(column(rows, "小区")) == ["三宝新村", "雨泉花园"]
+    assert column(rows, "户数") == [1, 2] or sorted(column(rows, "户数")) == [1, 2]
+    rows = sheet(login(world.other_admin).get(reverse("registry:export_compounds")))
+    assert column(rows, "小区") == ["香港丽园"]
+
+
+def test_unmasked_export_imports_back_unchanged(world, login):
+    response = login(world.admin).post(reverse("registry:export_households"), {"reason": "备份"})
+    data = b"".join(response.streaming_content)
+    with translation.override("en"):
+        job = ledger_preview(
+            actor=world.admin, street_id=world.street.pk, upload=upload(data), filename="x.xlsx"
+        )
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    assert job.counts["households"] == {"new": 0, "updated": 0, "unchanged": 4}
+    assert job.counts["residents"] == {"new": 0, "updated": 0, "unchanged": 6}
+
+
+def test_masked_export_cannot_be_imported_as_is(world, login):
+    data = b"".join(login(world.admin).get(reverse("registry:export_households")).streaming_content)
+    with translation.override("en"):
+        job = ledger_preview(
+            actor=world.admin, street_id=world.street.pk, upload=upload(data), filename="x.xlsx"
+        )
+    assert job.status == ImportStatus.REJECTED
+    assert {e["code"] for e in job.errors} == {"masked"}
+
+
+def test_template_download(world, login):
+    response = login(world.cadre).get(reverse("registry:import_template"))
+    rows = sheet(response)
+    assert rows[0][:4] == ["小区", "楼号", "单元", "室号"] and len(rows) == 1
+    assert login(world.grid_a1_worker).get(reverse("registry:import_template")).status_code == 404

@@ -1,0 +1,212 @@
+"""Ledger import: preview counts, commit, updates, idempotency, atomicity, double commit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import translation
+
+from linli.core import pii
+from linli.core.errors import Conflict
+from linli.core.models import AuditEvent
+from linli.registry.ledger.services import ledger_commit, ledger_preview
+from linli.registry.models import (
+    Building,
+    Dwelling,
+    Entrance,
+    Household,
+    HouseholdTag,
+    ImportJob,
+    ImportStatus,
+    Relation,
+    ResidenceStatus,
+    Resident,
+    ResidentTag,
+    Tenure,
+)
+
+from .conftest import NEW_IDS, row, upload, xlsx_bytes
+
+
+def snapshot():
+    """Everything an import may write, to prove a refusal or a re-import changed nothing."""
+    return {
+        model.__name__: sorted(model.objects.values_list("pk", flat=True))
+        for model in (Building, Entrance, Dwelling, Household, Resident, HouseholdTag, ResidentTag)
+    } | {
+        "residents": sorted(
+            Resident.objects.values_list(
+                "pk", "name", "household_id", "relation", "residence_status", "id_number_bidx",
+                "phone_bidx", "birth_date",
+            )
+        ),
+        "households": sorted(Household.objects.values_list("pk", "tenure", "dwelling_id")),
+        "areas": sorted(Dwelling.objects.values_list("pk", "area_m2")),
+        "audit": AuditEvent.objects.count(),
+    }  # fmt: skip
+
+
+def preview(world, actor, rows, **kw):
+    with translation.override("en"):
+        return ledger_preview(
+            actor=actor, street_id=world.street.pk, upload=upload(xlsx_bytes(rows, **kw)),
+            filename="台账.xlsx",
+        )  # fmt: skip
+
+
+def commit(actor, job):
+    with translation.override("en"):
+        return ledger_commit(actor=actor, job_id=job.pk, sha256=job.sha256)
+
+
+NEW_FAMILY = [
+    row(room="303", name="马大爷", idn=NEW_IDS["ma"], phone="13911112222", area=61.5,
+        tags="困难家庭、残疾(一级)"),
+    row(room="303", name="何阿姨", idn=NEW_IDS["he"], phone="", relation="配偶"),
+    row(compound="三宝新村", building="二号楼", entrance="1", room="1402室", name="徐明",
+        idn=NEW_IDS["xu"], phone="021-65551234", status="流动", tenure="租住"),
+    row(compound="三宝新村", building="2幢", entrance="1单元", room="1402", name="高丽",
+        idn=NEW_IDS["gao"], relation="合租", status="流动"),
+]  # fmt: skip
+
+
+def test_preview_counts_and_saves_nothing(world):
+    before = snapshot()
+    job = preview(world, world.cadre, NEW_FAMILY)
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    assert job.errors == []
+    assert job.counts["households"] == {"new": 2, "updated": 0, "unchanged": 0}
+    assert job.counts["residents"] == {"new": 4, "updated": 0, "unchanged": 0}
+    assert job.counts["places"]["dwellings"] == 2
+    assert len(job.sha256) == 64 and job.file.name
+    assert snapshot() == before
+
+
+def test_commit_creates_households_members_tags_and_history(world):
+    job = commit(world.cadre, preview(world, world.cadre, NEW_FAMILY))
+    assert job.status == ImportStatus.COMMITTED and job.committed_at
+    ma = Resident.objects.get(name="马大爷")
+    assert ma.id_number == NEW_IDS["ma"] and ma.id_number_bidx == pii.blind_index(NEW_IDS["ma"])
+    assert NEW_IDS["ma"] not in ma.id_number_enc  # stored encrypted
+    assert ma.phone_last4 == "2222" and ma.gender == "M" and ma.birth_date.year == 1948
+    assert ma.relation == Relation.HEAD and ma.grid_id == world.grid_a1.pk
+    home = ma.household
+    assert home.dwelling.entrance.building == Building.objects.get(
+        compound=world.compound_a1, number="1"
+    )
+    assert home.dwelling.area_m2 == pytest.approx(61.5) and home.dwelling.floor == 3
+    assert {m.name for m in home.members.all()} == {"马大爷", "何阿姨"}
+    # Staff tags from the file, derived tags refreshed (纯老户: both members 60+).
+    assert set(home.tag_links.values_list("tag__code", flat=True)) == {"hardship", "elderly_only"}
+    assert ma.tag_links.get().level == "一级"
+    xu = Resident.objects.get(name="徐明")
+    assert xu.residence_status == ResidenceStatus.MIGRANT and xu.phone == "021-65551234"
+    assert xu.household.tenure == Tenure.TENANT
+    assert xu.household.dwelling.entrance.building.number == "2"  # 二号楼 and 2幢 are one building
+    assert Resident.objects.get(name="高丽").household == xu.household
+    assert set(xu.household.tag_links.values_list("tag__code", flat=True)) == {"tenant"}
+    assert set(xu.tag_links.values_list("tag__code", flat=True)) == {"migrant"}
+    events = AuditEvent.objects.filter(verb="import")
+    assert sorted(events.values_list("target_id", flat=True)) == sorted([home.pk, xu.household_id])
+    payload = json.dumps(list(events.values("summary", "changes")), ensure_ascii=False)
+    assert NEW_IDS["ma"] not in payload and "13911112222" not in payload
+
+
+def test_existing_resident_in_same_dwelling_is_an_update(world, password):
+    rows = [
+        row(room="301", name="周美华", idn=world.zhou.id_number, phone="13812349999"),
+        row(room="301", name="王建国", idn=world.wang.id_number, phone="13900005678",
+            relation="配偶", tags="党员"),
+    ]  # fmt: skip
+    job = preview(world, world.cadre, rows)
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    assert job.counts["households"] == {"new": 0, "updated": 1, "unchanged": 0}
+    assert job.counts["residents"] == {"new": 0, "updated": 1, "unchanged": 1}
+    commit(world.cadre, job)
+    world.zhou.refresh_from_db()
+    assert world.zhou.phone == "13812349999" and world.zhou.household == world.hh_a1
+    assert Household.objects.filter(dwelling=world.hh_a1.dwelling).count() == 1
+    assert AuditEvent.objects.filter(verb="import", target_id=world.hh_a1.pk).count() == 1
+
+
+def test_reimport_is_idempotent(world):
+    data = xlsx_bytes(NEW_FAMILY)
+    first = ledger_preview(actor=world.cadre, street_id=world.street.pk, upload=upload(data),
+                           filename="a.xlsx")  # fmt: skip
+    commit(world.cadre, first)
+    before = snapshot()
+    again = ledger_preview(actor=world.cadre, street_id=world.street.pk, upload=upload(data),
+                           filename="a.xlsx")  # fmt: skip
+    assert again.status == ImportStatus.PREVIEWED
+    assert again.counts["households"] == {"new": 0, "updated": 0, "unchanged": 2}
+    assert again.counts["residents"] == {"new": 0, "updated": 0, "unchanged": 4}
+    assert again.counts["places"] == {"buildings": 0, "entrances": 0, "dwellings": 0}
+    commit(world.cadre, again)
+    assert snapshot() == before
+
+
+def test_one_bad_row_saves_nothing_and_cannot_be_committed(world):
+    before = snapshot()
+    rows = [*NEW_FAMILY, row(room="305", name="坏号码", phone="12345")]
+    job = preview(world, world.cadre, rows)
+    assert job.status == ImportStatus.REJECTED
+    assert [(e["row"], e["column"], e["code"]) for e in job.errors] == [
+        (6, "联系电话", "bad_phone")
+    ]
+    with pytest.raises(Conflict):
+        commit(world.cadre, job)
+    assert snapshot() == before
+
+
+def test_registry_changed_since_preview_rejects_at_commit(world):
+    job = preview(world, world.cadre, NEW_FAMILY)
+    # Someone registers 徐明 in another dwelling between the preview and the commit.
+    Resident.objects.create(
+        street=world.street, household=world.hh_a2, grid=world.grid_a2, name="徐明",
+        id_number_bidx=pii.blind_index(NEW_IDS["xu"]),
+    )  # fmt: skip
+    before = snapshot()
+    job = commit(world.cadre, job)
+    assert job.status == ImportStatus.REJECTED
+    assert job.errors[0]["code"] == "registered_elsewhere"
+    assert snapshot() == before
+
+
+def test_double_commit_imports_once(world):
+    job = preview(world, world.cadre, NEW_FAMILY)
+    commit(world.cadre, job)
+    after_first = snapshot()
+    with pytest.raises(Conflict):
+        commit(world.cadre, job)
+    assert snapshot() == after_first
+
+
+def test_commit_needs_the_previewed_hash(world):
+    job = preview(world, world.cadre, NEW_FAMILY)
+    before = snapshot()
+    with translation.override("en"), pytest.raises(Conflict):
+        ledger_commit(actor=world.cadre, job_id=job.pk, sha256="0" * 64)
+    assert snapshot() == before
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEWED
+
+
+def test_commit_rereads_the_stored_file(world):
+    job = preview(world, world.cadre, NEW_FAMILY)
+    # The stored file is replaced behind the job's back: the hash no longer matches.
+    job.file.storage.delete(job.file.name)
+    job.file.storage.save(job.file.name, upload(xlsx_bytes(NEW_FAMILY[:1])))
+    before = snapshot()
+    with pytest.raises(Conflict):
+        commit(world.cadre, job)
+    assert snapshot() == before
+
+
+def test_another_users_job_is_not_found(world):
+    from django.http import Http404
+
+    job = preview(world, world.cadre, NEW_FAMILY)
+    with pytest.raises(Http404):
+        commit(world.admin, job)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.PREVIEWED

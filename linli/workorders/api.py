@@ -1,0 +1,487 @@
+"""Work orders in the JSON API: ``/api/v1/workorders``.
+
+* ``GET  /workorders``: list with filters (scope as on the pages);
+* ``POST /workorders``: intake (multipart form: fields plus up to 9 ``photos``);
+* ``GET  /workorders/{id}``: detail with the timeline and ``actions`` allowed now;
+* ``POST /workorders/{id}/<action>``, one per workflow action: verify, reject,
+  merge, dispatch, start, update, report-back, check, follow-up, close,
+  withdraw, return, escalate, extend (multipart or url-encoded form).
+
+Every action goes through the same service as the pages: an order outside the
+caller's scope (or one they may not act on) is 404, a status that does not
+allow the action is 409 with a message saying why, bad input is 400 naming
+the field. Phones are always masked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.utils import timezone
+from ninja import File, Form, Path, Query, Router, Schema
+from ninja import Status as Reply
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from linli.core.api import ERRORS, MAX_ID, NO_NUL, ErrorOut, Id, PageIn, page_slice
+from linli.grids import permissions as perms
+
+from . import selectors, services
+from .models import Channel, WorkOrder
+from .workflow import OPEN, P_VIEW, Satisfaction, Status
+
+router = Router(tags=["workorders"])
+
+PathId = Path(..., ge=1, le=MAX_ID)
+ACTION_ERRORS = {**ERRORS, 400: ErrorOut, 409: ErrorOut}
+Photos = File[list[UploadedFile]]
+Text = Field("", max_length=2000, pattern=NO_NUL)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class WorkOrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    channel: str
+    category: RefOut
+    description: str
+    grid: RefOut
+    location: str
+    public_area: bool
+    urgency: str
+    reporter: str
+    reporter_phone: str  # masked
+    response_due: dt.datetime
+    resolve_due: dt.datetime
+    overdue: bool
+    escalation_level: int
+    lead_unit: RefOut | None
+    in_house: bool
+    satisfaction: str
+    extension_count: int
+    rework_count: int
+    merged_into: int | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class PhotoOut(Schema):
+    id: int
+    url: str
+    width: int
+    height: int
+    kind: str
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    verb: str
+    actor: str
+    actor_role: str
+    from_status: str
+    to_status: str
+    note: str
+    data: dict[str, Any]
+    photos: list[PhotoOut]
+
+
+class AssignmentOut(Schema):
+    unit: RefOut
+    role: str
+    active: bool
+    dispatched_at: dt.datetime
+
+
+class DuplicateOut(Schema):
+    id: int
+    number: str
+    score: float
+
+
+class WorkOrderDetailOut(WorkOrderOut):
+    events: list[EventOut]
+    assignments: list[AssignmentOut]
+    actions: list[str]
+    duplicates: list[int]
+    duplicate_suggestions: list[DuplicateOut]
+
+
+class WorkOrderPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[WorkOrderOut]
+
+
+def _row(o: WorkOrder, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "number": o.number,
+        "status": o.status,
+        "status_label": str(Status(o.status).label),
+        "channel": o.channel,
+        "category": {"id": o.category_id, "name": o.category.name},
+        "description": o.description,
+        "grid": {"id": o.grid_id, "name": o.grid.name},
+        "location": o.location_display,
+        "public_area": o.public_area,
+        "urgency": o.urgency,
+        "reporter": o.reporter_display,
+        "reporter_phone": o.reporter_phone_masked,
+        "response_due": o.response_due,
+        "resolve_due": o.resolve_due,
+        "overdue": o.status in OPEN and o.resolve_due < now,
+        "escalation_level": o.escalation_level,
+        "lead_unit": {"id": o.lead_unit_id, "name": o.lead_unit.name} if o.lead_unit_id else None,
+        "in_house": o.in_house,
+        "satisfaction": o.satisfaction,
+        "extension_count": o.extension_count,
+        "rework_count": o.rework_count,
+        "merged_into": o.merged_into_id,
+        "created_at": o.created_at,
+        "closed_at": o.closed_at,
+    }
+
+
+def _photo(p) -> dict[str, Any]:
+    return {"id": p.pk, "url": p.image.url, "width": p.width, "height": p.height, "kind": p.kind}
+
+
+def _detail(request, pk: int) -> dict[str, Any]:
+    d = selectors.workorder_detail(actor=request.user, pk=pk)
+    out = _row(d.order, timezone.now())
+    out["events"] = [
+        {
+            "at": e.at,
+            "verb": e.verb,
+            "actor": str(e.actor) if e.actor_id else "",
+            "actor_role": e.actor_role,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "note": e.note,
+            "data": e.data,
+            "photos": [_photo(p) for p in e.photo_list],
+        }
+        for e in d.events
+    ]
+    out["assignments"] = [
+        {
+            "unit": {"id": a.unit_id, "name": a.unit.name},
+            "role": a.role,
+            "active": a.active,
+            "dispatched_at": a.dispatched_at,
+        }
+        for a in d.assignments
+    ]
+    out["actions"] = [t.name.replace("_", "-") for t in d.actions]
+    out["duplicates"] = [o.pk for o in d.duplicates]
+    suggestions = []
+    if "merge" in d.action_names:
+        suggestions = [
+            {"id": o.pk, "number": o.number, "score": score}
+            for o, score in selectors.duplicate_candidates(actor=request.user, order=d.order)
+        ]
+    out["duplicate_suggestions"] = suggestions
+    return out
+
+
+# --- list, create, detail --------------------------------------------------------------------
+
+
+class ListFilters(Schema):
+    node: Id | None = Field(None, description="grid node id: its whole subtree")
+    category: Id | None = None
+    status: Status | None = None
+    open: bool = Field(False, description="only open orders")
+    unit: Id | None = Field(None, description="dispatched to this unit")
+    channel: Channel | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    overdue: bool = False
+    number: str = Field("", max_length=24, pattern=NO_NUL)
+
+
+@router.get("", response={200: WorkOrderPage, **ERRORS})
+def workorder_list(request, paging: Query[PageIn], filters: Query[ListFilters]):
+    """Work orders you may see: your grids, your unit's dispatched work, or your own requests."""
+    perms.require(request.user, P_VIEW)
+    refs = selectors.resolve_refs(
+        actor=request.user, grid=filters.node, category=filters.category, unit=filters.unit
+    )
+    qs = selectors.workorder_list(
+        actor=request.user,
+        filters=selectors.WorkOrderFilters(
+            node=refs["grid"],
+            category=refs["category"],
+            status=filters.status,
+            open_only=filters.open,
+            unit=refs["unit"],
+            channel=filters.channel,
+            created_from=filters.created_from,
+            created_to=filters.created_to,
+            overdue=filters.overdue,
+            number=filters.number,
+        ),
+    )
+    page = page_slice(qs, paging)
+    now = timezone.now()
+    page["items"] = [_row(o, now) for o in page.pop("rows")]
+    return page
+
+
+class IntakeIn(Schema):
+    channel: Channel
+    category: Id
+    description: str = Field(..., max_length=2000, pattern=NO_NUL)
+    dwelling: Id | None = None
+    building: Id | None = None
+    compound: Id | None = None
+    grid: Id | None = None
+    location_text: str = Field("", max_length=200, pattern=NO_NUL)
+    reporter_resident: Id | None = None
+    reporter_name: str = Field("", max_length=60, pattern=NO_NUL)
+    reporter_phone: str = Field("", max_length=30, pattern=NO_NUL)
+    urgency: Literal["normal", "urgent"] | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+@router.post("", response={201: WorkOrderDetailOut, **ACTION_ERRORS})
+def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
+    """Register a request (受理). Residents use channel ``self_service``; staff the others."""
+    refs = selectors.resolve_refs(
+        actor=request.user,
+        category=payload.category,
+        dwelling=payload.dwelling,
+        building=payload.building,
+        compound=payload.compound,
+        grid=payload.grid,
+        reporter_resident=payload.reporter_resident,
+    )
+    order = services.workorder_intake(
+        actor=request.user,
+        channel=payload.channel,
+        description=payload.description,
+        location_text=payload.location_text,
+        reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone,
+        urgency=payload.urgency,
+        latitude=_decimal(payload.latitude),
+        longitude=_decimal(payload.longitude),
+        photos=photos or [],
+        **refs,
+    )
+    return Reply(201, _detail(request, order.pk))
+
+
+def _decimal(value: float | None):
+    return None if value is None else round(value, 6)
+
+
+@router.get("/{id}", response={200: WorkOrderDetailOut, **ERRORS})
+def workorder_detail(request, id: int = PathId):
+    """One order with its timeline; ``actions`` lists what you may do now."""
+    return _detail(request, id)
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+class NoteIn(Schema):
+    note: str = Text
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=1000, pattern=NO_NUL)
+
+
+class OptionalReasonIn(Schema):
+    reason: str = Field("", max_length=1000, pattern=NO_NUL)
+
+
+class MergeIn(Schema):
+    into: Id
+    note: str = Text
+
+
+class DispatchIn(Schema):
+    lead_unit: Id | None = None
+    co_units: list[Id] = []
+    in_house: bool = False
+    note: str = Text
+
+
+class CheckIn(Schema):
+    result: Literal["pass", "rework"]
+    note: str = Text
+
+
+class FollowUpIn(Schema):
+    satisfaction: Satisfaction
+    comment: str = Field("", max_length=300, pattern=NO_NUL)
+
+
+class EscalateIn(Schema):
+    reason: str = Field(..., max_length=1000, pattern=NO_NUL)
+    unit: Id | None = Field(None, description="the department, when escalating to that level")
+
+
+class ExtendIn(Schema):
+    amount: int = Field(..., ge=1, le=60, description="in the category's deadline unit")
+    reason: str = Field(..., max_length=1000, pattern=NO_NUL)
+
+
+def _order(request, pk: int) -> WorkOrder:
+    return selectors.workorder_get(actor=request.user, pk=pk)
+
+
+def _done(request, order: WorkOrder):
+    return _detail(request, order.pk)
+
+
+R = {200: WorkOrderDetailOut, **ACTION_ERRORS}
+
+
+@router.post("/{id}/verify", response=R)
+def verify(request, payload: Form[NoteIn], id: int = PathId, photos: Photos = None):
+    """核实 on site, with notes and photos."""
+    o = services.workorder_verify(
+        actor=request.user, order=_order(request, id), note=payload.note, photos=photos or []
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/reject", response=R)
+def reject(request, payload: Form[ReasonIn], id: int = PathId):
+    o = services.workorder_reject(
+        actor=request.user, order=_order(request, id), reason=payload.reason
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/merge", response=R)
+def merge(request, payload: Form[MergeIn], id: int = PathId):
+    """Merge this request (a duplicate) into the open order ``into``."""
+    into = selectors.workorder_get(actor=request.user, pk=payload.into)
+    o = services.workorder_merge(
+        actor=request.user, order=_order(request, id), into=into, note=payload.note
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/dispatch", response=R)
+def dispatch(request, payload: Form[DispatchIn], id: int = PathId):
+    """派遣 to a lead unit plus co-handlers, or ``in_house`` (the neighbourhood handles it)."""
+    order = _order(request, id)
+    refs = selectors.resolve_refs(
+        actor=request.user, lead_unit=payload.lead_unit, co_units=list(payload.co_units)
+    )
+    o = services.workorder_dispatch(
+        actor=request.user,
+        order=order,
+        lead_unit=refs["lead_unit"],
+        co_units=refs["co_units"],
+        in_house=payload.in_house,
+        note=payload.note,
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/start", response=R)
+def start(request, payload: Form[NoteIn], id: int = PathId):
+    o = services.workorder_start(actor=request.user, order=_order(request, id), note=payload.note)
+    return _done(request, o)
+
+
+@router.post("/{id}/update", response=R)
+def update(request, payload: Form[ReasonIn], id: int = PathId, photos: Photos = None):
+    """A progress note (``reason`` field holds the note) by a handling unit."""
+    o = services.workorder_update(
+        actor=request.user, order=_order(request, id), note=payload.reason, photos=photos or []
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/report-back", response=R)
+def report_back(request, payload: Form[NoteIn], id: int = PathId, photos: Photos = None):
+    """反馈: done, with after-photos."""
+    o = services.workorder_report_back(
+        actor=request.user, order=_order(request, id), note=payload.note, photos=photos or []
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/check", response=R)
+def check(request, payload: Form[CheckIn], id: int = PathId, photos: Photos = None):
+    """核查: ``result=pass``, or ``result=rework`` with a note saying what is still wrong."""
+    o = services.workorder_check(
+        actor=request.user,
+        order=_order(request, id),
+        passed=payload.result == "pass",
+        note=payload.note,
+        photos=photos or [],
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/follow-up", response=R)
+def follow_up(request, payload: Form[FollowUpIn], id: int = PathId):
+    """回访: satisfied / basically / dissatisfied (a comment is required; it reopens the order)."""
+    o = services.workorder_follow_up(
+        actor=request.user,
+        order=_order(request, id),
+        satisfaction=payload.satisfaction,
+        comment=payload.comment,
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/close", response=R)
+def close(request, payload: Form[NoteIn], id: int = PathId):
+    o = services.workorder_close(actor=request.user, order=_order(request, id), note=payload.note)
+    return _done(request, o)
+
+
+@router.post("/{id}/withdraw", response=R)
+def withdraw(request, payload: Form[OptionalReasonIn], id: int = PathId):
+    o = services.workorder_withdraw(
+        actor=request.user, order=_order(request, id), reason=payload.reason
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/return", response=R)
+def return_(request, payload: Form[ReasonIn], id: int = PathId):
+    """退回 by the lead unit as misrouted, with the reason."""
+    o = services.workorder_return(
+        actor=request.user, order=_order(request, id), reason=payload.reason
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/escalate", response=R)
+def escalate(request, payload: Form[EscalateIn], id: int = PathId):
+    order = _order(request, id)
+    refs = selectors.resolve_refs(actor=request.user, unit=payload.unit)
+    o = services.workorder_escalate(
+        actor=request.user, order=order, reason=payload.reason, unit=refs["unit"]
+    )
+    return _done(request, o)
+
+
+@router.post("/{id}/extend", response=R)
+def extend(request, payload: Form[ExtendIn], id: int = PathId):
+    o = services.workorder_extend(
+        actor=request.user, order=_order(request, id), amount=payload.amount, reason=payload.reason
+    )
+    return _done(request, o)

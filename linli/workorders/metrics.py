@@ -1,0 +1,278 @@
+"""综合评价: work-order figures per street / neighbourhood / grid / unit / category and period,
+computed from the timeline events (so they agree with what each order's timeline shows).
+
+Definitions, for the period ``[start, end)``:
+
+* ``received``: orders accepted in the period (``accept`` events);
+* ``closed``: ``close`` events in the period;
+* 结案率 ``closure_rate`` = orders received in the period that have been closed
+  (by now) / ``received``;
+* 按期结案率 ``on_time_rate`` = orders *due* in the period (``resolve_due`` in the
+  period; rejected, merged and withdrawn orders excluded) closed on or before
+  their deadline / orders due in the period;
+* ``avg_close_hours`` / ``p90_close_hours``: accept → close, over the orders
+  closed in the period (p90 by linear interpolation, as PostgreSQL's
+  ``percentile_cont(0.9)``);
+* 返工率 ``rework_rate`` = orders sent back for rework in the period / orders
+  checked (passed or reworked) in the period;
+* 满意率 ``satisfaction_rate`` = 满意 + 基本满意 ratings / all ratings in the period;
+* ``duplicate_rate`` = ``merge`` events in the period / ``received``;
+* ``overdue_now``: open orders past their deadline at the moment of the query.
+
+Unit figures count an order for its lead unit at the time of the query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q
+from django.db.models.expressions import Func
+from django.utils import timezone
+
+from linli.grids import permissions as perms
+from linli.grids.models import GridNode, NodeKind, Unit
+
+from .models import Category, WorkOrder, WorkOrderEvent
+from .workflow import OPEN, P_METRICS, Status
+
+GROUPS = {None: None, "grid": "grid_id", "neighbourhood": "grid_id", "unit": "lead_unit_id",
+          "category": "category_id"}  # fmt: skip
+
+
+@dataclass
+class MetricsRow:
+    key: int | None
+    label: str
+    received: int = 0
+    closed: int = 0
+    closed_of_received: int = 0
+    due: int = 0
+    closed_on_time: int = 0
+    avg_close_hours: float | None = None
+    p90_close_hours: float | None = None
+    checked: int = 0
+    reworked: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    merged: int = 0
+    overdue_now: int = 0
+    extensions: int = 0
+    escalations: int = 0
+    _durations: list[float] = field(default_factory=list, repr=False)
+
+    @staticmethod
+    def _rate(num: int, den: int) -> float | None:
+        return round(num / den, 4) if den else None
+
+    @property
+    def closure_rate(self) -> float | None:
+        return self._rate(self.closed_of_received, self.received)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.closed_on_time, self.due)
+
+    @property
+    def rework_rate(self) -> float | None:
+        return self._rate(self.reworked, self.checked)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+    @property
+    def duplicate_rate(self) -> float | None:
+        return self._rate(self.merged, self.received)
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        for name in ("closure_rate", "on_time_rate", "rework_rate", "satisfaction_rate",
+                     "duplicate_rate"):  # fmt: skip
+            out[name] = getattr(self, name)
+        return out
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolation percentile (same as PostgreSQL percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+class _Epoch(Func):
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+class _PercentileCont(Aggregate):
+    function = "percentile_cont"
+    template = "percentile_cont(%(q)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, q: float, **extra):
+        super().__init__(expression, q=q, **extra)
+
+
+class _AvgFloat(Aggregate):
+    function = "AVG"
+    output_field = FloatField()
+
+
+def _scope_q(actor, node: GridNode | None, prefix: str) -> Q:
+    """Rows (orders, or events via ``prefix``) in the actor's metrics scope and under ``node``."""
+    parts = Q(pk__in=[])
+    for g in perms.grants_for(actor, P_METRICS):
+        if perms.ROLE_REACH[g.role] != perms.NODE:
+            continue
+        q = Q(street_id=g.street_id)
+        if g.node_id != g.street_id:
+            q &= Q(**{f"{prefix}grid__path__startswith": g.node_path})
+        parts |= q
+    if node is not None:
+        parts &= Q(street_id=node.street_id or node.pk)
+        if node.kind != NodeKind.STREET:
+            parts &= Q(**{f"{prefix}grid__path__startswith": node.path})
+    return parts
+
+
+def workorder_metrics(
+    *,
+    actor,
+    start: dt.datetime,
+    end: dt.datetime,
+    node: GridNode | None = None,
+    group_by: str | None = None,
+    unit: Unit | None = None,
+    category: Category | None = None,
+    now: dt.datetime | None = None,
+) -> list[MetricsRow]:
+    """Figures for the period, one row per group (one row in all when ``group_by`` is None).
+
+    ``group_by``: None, "grid", "neighbourhood", "unit" or "category". Only node
+    staff holding ``workorders.metrics`` get figures, for their own subtree.
+    """
+    if group_by not in GROUPS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    now = now or timezone.now()
+    key = GROUPS[group_by]
+    ev_key = f"order__{key}" if key else None
+    ev = WorkOrderEvent.objects.filter(_scope_q(actor, node, "order__"))
+    orders = WorkOrder.objects.filter(_scope_q(actor, node, ""))
+    if unit is not None:
+        ev, orders = ev.filter(order__lead_unit=unit), orders.filter(lead_unit=unit)
+    if category is not None:
+        cat_q = Q(category=category) | Q(category__parent=category)
+        ev = ev.filter(Q(order__category=category) | Q(order__category__parent=category))
+        orders = orders.filter(cat_q)
+    in_period = ev.filter(at__gte=start, at__lt=end)
+    rows: dict = {}
+
+    def row(k) -> MetricsRow:
+        if k not in rows:
+            rows[k] = MetricsRow(key=k, label="")
+        return rows[k]
+
+    def counted(qs, attr: str, distinct_orders: bool = False, okey: str | None = ev_key) -> None:
+        agg = Count("order_id", distinct=True) if distinct_orders else Count("id")
+        if okey:
+            for k, n in qs.values_list(okey).annotate(n=agg).values_list(okey, "n"):
+                setattr(row(k), attr, n)
+        else:
+            setattr(row(None), attr, qs.aggregate(n=agg)["n"])
+
+    counted(in_period.filter(verb="accept"), "received")
+    counted(in_period.filter(verb="close"), "closed")
+    counted(
+        ev.filter(verb="close", order__created_at__gte=start, order__created_at__lt=end),
+        "closed_of_received",
+    )
+    terminated = [Status.REJECTED, Status.MERGED, Status.WITHDRAWN]
+    due = orders.filter(resolve_due__gte=start, resolve_due__lt=end).exclude(status__in=terminated)
+    counted(due, "due", okey=key)
+    counted(
+        ev.filter(
+            verb="close",
+            order__resolve_due__gte=start,
+            order__resolve_due__lt=end,
+            at__lte=F("order__resolve_due"),
+        ),
+        "closed_on_time",
+    )
+    counted(in_period.filter(verb__in=["check", "rework"]), "checked", distinct_orders=True)
+    counted(in_period.filter(verb="rework"), "reworked", distinct_orders=True)
+    counted(in_period.filter(verb__in=["follow_up", "reopen"]), "rated")
+    counted(in_period.filter(verb="follow_up"), "satisfied")
+    counted(in_period.filter(verb="merge"), "merged")
+    counted(in_period.filter(verb="extend"), "extensions")
+    counted(in_period.filter(verb="escalate"), "escalations")
+    counted(orders.filter(status__in=OPEN, resolve_due__lt=now), "overdue_now", okey=key)
+
+    closes = in_period.filter(verb="close")
+    if connection.vendor == "postgresql" and group_by != "neighbourhood":
+        seconds = _Epoch(F("at") - F("order__created_at"))
+        aggs = {"avg": _AvgFloat(seconds), "p90": _PercentileCont(seconds, q=0.9)}
+        result = (
+            closes.values_list(ev_key).annotate(**aggs).values_list(ev_key, "avg", "p90")
+            if ev_key
+            else [(None, *closes.aggregate(**aggs).values())]
+        )
+        for k, avg, p90 in result:
+            if avg is not None:
+                row(k).avg_close_hours = round(avg / 3600, 2)
+                row(k).p90_close_hours = round(p90 / 3600, 2)
+    else:
+        fields = [ev_key] if ev_key else []
+        for *k, at, created in closes.values_list(*fields, "at", "order__created_at"):
+            row(k[0] if k else None)._durations.append((at - created).total_seconds() / 3600)
+
+    if group_by == "neighbourhood":
+        rows = _roll_up_to_neighbourhoods(rows)
+    for r in rows.values():
+        if r._durations:
+            r.avg_close_hours = round(sum(r._durations) / len(r._durations), 2)
+            r.p90_close_hours = round(percentile(r._durations, 0.9), 2)
+    _label(rows, group_by)
+    if group_by is None and None not in rows:
+        rows[None] = MetricsRow(key=None, label="")
+    return sorted(rows.values(), key=lambda r: (r.label, r.key or 0))
+
+
+_SUMMED = ("received", "closed", "closed_of_received", "due", "closed_on_time", "checked",
+           "reworked", "rated", "satisfied", "merged", "overdue_now", "extensions",
+           "escalations")  # fmt: skip
+
+
+def _roll_up_to_neighbourhoods(rows: dict) -> dict:
+    grids = {g.pk: g for g in GridNode.objects.filter(pk__in=[k for k in rows if k])}
+    parents: dict[int, int] = {}
+    for g in grids.values():
+        parent = GridNode.objects.filter(path=g.path[: -GridNode.steplen]).first()
+        parents[g.pk] = parent.pk if parent else g.pk
+    out: dict = {}
+    for k, r in rows.items():
+        nk = parents.get(k, k)
+        target = out.setdefault(nk, MetricsRow(key=nk, label=""))
+        for name in _SUMMED:
+            setattr(target, name, getattr(target, name) + getattr(r, name))
+        target._durations.extend(r._durations)
+    return out
+
+
+def _label(rows: dict, group_by: str | None) -> None:
+    keys = [k for k in rows if k is not None]
+    names: dict = {}
+    if group_by in ("grid", "neighbourhood"):
+        names = dict(GridNode.objects.filter(pk__in=keys).values_list("pk", "name"))
+    elif group_by == "unit":
+        names = dict(Unit.objects.filter(pk__in=keys).values_list("pk", "name"))
+    elif group_by == "category":
+        names = dict(Category.objects.filter(pk__in=keys).values_list("pk", "name"))
+    for k, r in rows.items():
+        r.label = names.get(k, "") if k is not None else ""

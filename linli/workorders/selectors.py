@@ -1,0 +1,378 @@
+"""Reads of work orders. Every user-visible read starts from the scope filter.
+
+* ``workorder_list`` (filters), ``workorder_queue`` (what waits for this actor),
+  ``overdue_list``, ``workorder_detail`` (timeline, photos, units and the
+  actions allowed for this user now), ``household_workorders`` (一户一档),
+  ``duplicate_candidates`` (possible duplicates of an order),
+  ``suggest_handler`` (default unit for dispatch), ``categories``.
+* ``workorder_metrics`` (综合评价) lives in ``metrics.py`` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.errors import InvalidInput
+from linli.grids import permissions as perms
+from linli.grids.models import GridNode, Role, Unit, UnitKind
+from linli.registry.models import Building, Compound, Dwelling, Household, Resident
+
+from . import permissions as wo_perms
+from .metrics import MetricsRow, workorder_metrics  # noqa: F401  (re-exported)
+from .models import Category, HandlerKind, WorkOrder, WorkOrderEvent, WorkOrderUnit
+from .workflow import OPEN, P_VIEW, Level, Status, Transition
+
+LIST_RELATED = (
+    "category",
+    "grid",
+    "lead_unit",
+    "reporter_resident",
+    "dwelling__entrance__building__compound",
+    "building__compound",
+    "compound",
+)
+
+
+def _visible(actor) -> QuerySet:
+    return perms.filter_to_scope(WorkOrder.objects.all(), actor, P_VIEW)
+
+
+@dataclass
+class WorkOrderFilters:
+    """List filters; every field optional. ``node`` is any grid node (its subtree is included)."""
+
+    node: GridNode | None = None
+    category: Category | None = None
+    status: str | None = None
+    open_only: bool = False
+    unit: Unit | None = None
+    channel: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None  # inclusive
+    overdue: bool = False
+    number: str = ""
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def workorder_list(*, actor, filters: WorkOrderFilters | None = None) -> QuerySet:
+    """Orders the actor may see, filtered, newest first, with list relations loaded."""
+    f = filters or WorkOrderFilters()
+    qs = _visible(actor)
+    if f.node is not None:
+        qs = qs.filter(grid__path__startswith=f.node.path)
+    if f.category is not None:
+        qs = qs.filter(Q(category=f.category) | Q(category__parent=f.category))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.open_only:
+        qs = qs.filter(status__in=OPEN)
+    if f.unit is not None:
+        qs = qs.filter(pk__in=WorkOrderUnit.objects.filter(unit=f.unit).values("order_id"))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.created_from:
+        qs = qs.filter(created_at__gte=_day_start(f.created_from))
+    if f.created_to:
+        qs = qs.filter(created_at__lt=_day_start(f.created_to + dt.timedelta(days=1)))
+    if f.overdue:
+        qs = qs.filter(status__in=OPEN, resolve_due__lt=timezone.now())
+    if f.number:
+        qs = qs.filter(number__icontains=f.number.strip())
+    return qs.select_related(*LIST_RELATED).order_by("-created_at", "-id")
+
+
+# Statuses in which node staff have the next move (verify, dispatch, check, close ...).
+_STAFF_MOVES = {
+    Status.ACCEPTED,
+    Status.VERIFIED,
+    Status.RETURNED,
+    Status.REPORTED_DONE,
+    Status.FOLLOWED_UP,
+    Status.CHECKED,
+}
+_ROLE_LEVEL = {Role.GRID_WORKER: Level.GRID, Role.CADRE: Level.NEIGHBOURHOOD}
+
+
+def workorder_queue(*, actor) -> QuerySet:
+    """What waits for this actor, most urgent deadline first.
+
+    * grid workers: open orders of their grids where staff move next, plus in-house work;
+    * cadres: orders escalated to the neighbourhood or above, plus in-house work;
+    * street admins: orders escalated to the street or above;
+    * unit staff: orders actively dispatched to their unit, not yet reported done;
+    * residents: their own open requests.
+    """
+    parts = Q(pk__in=[])
+    for g in perms.grants_for(actor, P_VIEW):
+        reach = perms.ROLE_REACH[g.role]
+        street = Q(street_id=g.street_id)
+        if reach == perms.NODE:
+            in_node = street & Q(grid__path__startswith=g.node_path)
+            if g.role == Role.GRID_WORKER:
+                parts |= in_node & (
+                    Q(status__in=_STAFF_MOVES)
+                    | Q(in_house=True, status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
+                )
+            elif g.role == Role.CADRE:
+                parts |= in_node & (
+                    Q(escalation_level__gte=Level.NEIGHBOURHOOD, status__in=OPEN)
+                    | Q(in_house=True, status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
+                )
+            else:
+                parts |= in_node & Q(escalation_level__gte=Level.STREET, status__in=OPEN)
+        elif reach == perms.UNIT and g.unit_id:
+            parts |= street & Q(
+                pk__in=WorkOrderUnit.objects.filter(unit_id=g.unit_id, active=True).values(
+                    "order_id"
+                ),
+                status__in=[Status.DISPATCHED, Status.IN_PROGRESS],
+            )
+        elif reach == perms.OWNER:
+            parts |= street & Q(reporter_user_id=actor.pk, status__in=OPEN)
+    return (
+        WorkOrder.objects.filter(parts).select_related(*LIST_RELATED).order_by("resolve_due", "id")
+    )
+
+
+def overdue_list(*, actor, now: dt.datetime | None = None) -> QuerySet:
+    """Open orders past their resolution deadline, in the actor's scope, oldest deadline first."""
+    return (
+        _visible(actor)
+        .filter(status__in=OPEN, resolve_due__lt=now or timezone.now())
+        .select_related(*LIST_RELATED)
+        .order_by("resolve_due", "id")
+    )
+
+
+@dataclass
+class WorkOrderDetail:
+    order: WorkOrder
+    events: list[WorkOrderEvent]
+    photos: list
+    assignments: list[WorkOrderUnit]
+    actions: list[Transition]  # what this user may do now: render one button each
+    duplicates: list[WorkOrder] = field(default_factory=list)  # requests merged into this one
+    resident_view: bool = False  # True: show the plain-language public timeline only
+
+    @property
+    def action_names(self) -> list[str]:
+        return [t.name for t in self.actions]
+
+
+def workorder_get(*, actor, pk: int) -> WorkOrder:
+    """One order in the actor's scope (Http404 when missing or not theirs)."""
+    return perms.get_in_scope(
+        WorkOrder.objects.select_related(*LIST_RELATED, "merged_into"), actor, P_VIEW, pk=pk
+    )
+
+
+def workorder_detail(*, actor, pk: int) -> WorkOrderDetail:
+    """The order, its timeline and photos, units, and the actions allowed for this user now.
+
+    Residents (reaching the order only as its reporter) see the public events only.
+    """
+    order = workorder_get(actor=actor, pk=pk)
+    staff_like = any(
+        perms.ROLE_REACH[g.role] in (perms.NODE, perms.UNIT)
+        for g in perms.grants_for(actor, P_VIEW)
+        if g.street_id == order.street_id
+    )
+    events = order.events.select_related("actor").order_by("at", "id")
+    if not staff_like:
+        events = events.filter(public=True)
+    events = list(events)
+    photos = list(order.photos.filter(event_id__in=[e.pk for e in events]).order_by("id"))
+    by_event: dict[int, list] = {}
+    for p in photos:
+        by_event.setdefault(p.event_id, []).append(p)
+    for e in events:
+        e.photo_list = by_event.get(e.pk, [])
+    assignments = list(order.assignments.select_related("unit").order_by("-active", "id"))
+    order._active_assignments = [a for a in assignments if a.active]
+    return WorkOrderDetail(
+        order=order,
+        events=events,
+        photos=photos,
+        assignments=assignments,
+        actions=wo_perms.allowed_transitions(actor, order),
+        duplicates=list(order.duplicates.order_by("id")) if staff_like else [],
+        resident_view=not staff_like,
+    )
+
+
+def household_workorders(*, actor, household: Household) -> QuerySet:
+    """Requests about the household's dwelling or made by its members (for the household file)."""
+    return (
+        _visible(actor)
+        .filter(
+            Q(dwelling_id=household.dwelling_id) | Q(reporter_resident__household_id=household.pk)
+        )
+        .select_related(*LIST_RELATED)
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text.lower() if not c.isspace() and c not in "，。、！？,.!?；;：:"]
+    if len(chars) < 2:
+        return set(chars)
+    return {chars[i] + chars[i + 1] for i in range(len(chars) - 1)}
+
+
+def text_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character bigrams (works for Chinese without a word segmenter)."""
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return 0.0
+    return len(x & y) / len(x | y)
+
+
+def duplicate_candidates(
+    *, actor, order: WorkOrder, days: int | None = None, limit: int = 5
+) -> list[tuple[WorkOrder, float]]:
+    """Open requests that look like ``order``: same category, same building (or compound,
+    or grid for free-text locations), received within ``days`` (LINLI_WO_DUPLICATE_DAYS,
+    default 7) before it, with similar text. Scored 0..1, best first; only orders the actor
+    may see. A shared building or dwelling raises the score of texts that overlap at all."""
+    days = days if days is not None else int(getattr(settings, "LINLI_WO_DUPLICATE_DAYS", 7))
+    qs = (
+        _visible(actor)
+        .filter(
+            street_id=order.street_id,
+            category_id=order.category_id,
+            status__in=OPEN,
+            created_at__gte=order.created_at - dt.timedelta(days=days),
+            created_at__lte=order.created_at + dt.timedelta(days=days),
+            merged_into__isnull=True,
+        )
+        .exclude(pk=order.pk)
+    )
+    if order.building_id:
+        qs = qs.filter(Q(building_id=order.building_id) | Q(compound_id=order.compound_id))
+    elif order.compound_id:
+        qs = qs.filter(compound_id=order.compound_id)
+    else:
+        qs = qs.filter(grid_id=order.grid_id)
+    scored = []
+    for other in qs.select_related(*LIST_RELATED).order_by("-created_at")[:100]:
+        score = text_similarity(order.description, other.description)
+        if score < 0.1:
+            continue  # same place, different problem
+        if order.building_id and other.building_id == order.building_id:
+            score += 0.2
+        if order.dwelling_id and other.dwelling_id == order.dwelling_id:
+            score += 0.2
+        score = min(score, 1.0)
+        if score >= 0.3:
+            scored.append((other, round(score, 2)))
+    scored.sort(key=lambda pair: (-pair[1], -pair[0].pk))
+    return scored[:limit]
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+_HANDLER_UNIT_KINDS = {
+    HandlerKind.MUNICIPAL: [UnitKind.MUNICIPAL],
+    HandlerKind.CITY_MANAGEMENT: [UnitKind.DEPARTMENT],
+    HandlerKind.POLICE: [UnitKind.DEPARTMENT],
+    HandlerKind.VOLUNTEER_TEAM: [UnitKind.VOLUNTEER_TEAM],
+}
+
+
+@dataclass(frozen=True)
+class HandlerSuggestion:
+    unit: Unit | None
+    in_house: bool
+    volunteer_order_possible: bool  # a job inside a dwelling: may become a volunteer order
+
+
+def suggest_handler(order: WorkOrder) -> HandlerSuggestion:
+    """Default handler for dispatch from the category and the place.
+
+    Property-company categories go to the compound's property company (an open
+    compound without one is handled by the neighbourhood). A job inside a
+    dwelling in a category that is not a public-area job is flagged
+    ``volunteer_order_possible``: it may become a volunteer order instead.
+    """
+    cat = order.category
+    inside = order.dwelling_id is not None and not cat.public_area
+    if cat.handler_kind == HandlerKind.PROPERTY_COMPANY:
+        compound = order.compound
+        if compound is not None and compound.property_company_id:
+            return HandlerSuggestion(compound.property_company, False, inside)
+        # No property management (无物业): the neighbourhood organises it itself.
+        return HandlerSuggestion(cat.default_unit, cat.default_unit is None, inside)
+    if cat.handler_kind == HandlerKind.NEIGHBOURHOOD:
+        return HandlerSuggestion(None, True, inside)
+    if cat.default_unit_id:
+        return HandlerSuggestion(cat.default_unit, False, inside)
+    kinds = _HANDLER_UNIT_KINDS.get(cat.handler_kind, [])
+    unit = Unit.objects.filter(street_id=order.street_id, kind__in=kinds).order_by("id").first()
+    return HandlerSuggestion(unit, unit is None, inside)
+
+
+def dispatch_units(*, actor, order: WorkOrder) -> QuerySet:
+    """Units of the order's street a dispatcher may choose from."""
+    return Unit.objects.filter(street_id=order.street_id).order_by("kind", "name")
+
+
+def categories(*, street_id: int, active_only: bool = True) -> QuerySet:
+    qs = Category.objects.filter(street_id=street_id)
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.select_related("parent", "default_unit").order_by("order", "id")
+
+
+# --- references named by id in forms and the API ---------------------------------------------
+
+_REF_MODELS = {
+    "category": Category,
+    "dwelling": Dwelling,
+    "building": Building,
+    "compound": Compound,
+    "grid": GridNode,
+    "reporter_resident": Resident,
+    "lead_unit": Unit,
+    "co_units": Unit,
+    "unit": Unit,
+}
+
+
+def resolve_refs(*, actor, **ids) -> dict:
+    """Turn ``field=id`` (or a list of ids) into rows of the actor's own streets.
+
+    A missing id or one from another street raises ``InvalidInput`` naming the
+    field; the services then apply the finer scope rules (grid, own dwelling).
+    """
+    allowed = perms.streets(actor)
+    out: dict = {}
+    for name, value in ids.items():
+        if value in (None, "", []):
+            out[name] = [] if isinstance(value, list) else None
+            continue
+        model = _REF_MODELS[name]
+        wanted = value if isinstance(value, list) else [value]
+        street_field = "street_id"
+        rows = {
+            r.pk: r for r in model.objects.filter(pk__in=wanted, **{f"{street_field}__in": allowed})
+        }
+        missing = [v for v in wanted if v not in rows]
+        if missing:
+            raise InvalidInput(
+                _("%(field)s %(id)s does not exist.") % {"field": name, "id": missing[0]},
+                field=name,
+            )
+        out[name] = [rows[v] for v in wanted] if isinstance(value, list) else rows[value]
+    return out

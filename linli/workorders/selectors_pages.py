@@ -1,0 +1,200 @@
+"""Reads that only the work-order pages need (pick lists, the resident's places, the inbox).
+
+Like ``selectors.py``, every read starts from the actor's scope. The order
+itself is always read through ``selectors.workorder_get`` / ``workorder_detail``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from linli.core.models import Notification
+from linli.grids import permissions as perms
+from linli.grids.models import GridNode, NodeKind, Unit
+from linli.registry.models import Compound, Dwelling, Resident
+from linli.registry.selectors.households import resident_list
+
+from . import selectors
+from .models import Category, WorkOrder, WorkOrderPhoto
+from .workflow import P_INTAKE, P_METRICS, P_REPORT, P_VIEW
+
+
+def staff_streets(actor, action: str = P_VIEW) -> list[int]:
+    """Streets where the actor reaches orders as node or unit staff."""
+    return sorted(
+        {
+            g.street_id
+            for g in perms.grants_for(actor, action)
+            if perms.ROLE_REACH[g.role] in (perms.NODE, perms.UNIT)
+        }
+    )
+
+
+def is_node_staff(actor, action: str = P_VIEW) -> bool:
+    return any(perms.ROLE_REACH[g.role] == perms.NODE for g in perms.grants_for(actor, action))
+
+
+def is_unit_staff(actor) -> bool:
+    return any(perms.ROLE_REACH[g.role] == perms.UNIT for g in perms.grants_for(actor, P_VIEW))
+
+
+def is_reporter_only(actor) -> bool:
+    """The actor sees work orders only as a resident (their own requests)."""
+    reaches = {perms.ROLE_REACH[g.role] for g in perms.grants_for(actor, P_VIEW)}
+    return reaches == {perms.OWNER}
+
+
+def can_report(actor) -> bool:
+    return perms.can(actor, P_REPORT)
+
+
+# --- intake pick lists -----------------------------------------------------------------------
+
+
+def intake_grids(actor) -> list[GridNode]:
+    """Grids where the actor may take in requests."""
+    qs = perms.filter_to_scope(GridNode.objects.all(), actor, P_INTAKE)
+    return list(qs.filter(kind=NodeKind.GRID).order_by("path"))
+
+
+def intake_compounds(actor) -> list[Compound]:
+    """Compounds in the grids where the actor may take in requests."""
+    qs = perms.filter_to_scope(Compound.objects.all(), actor, P_INTAKE)
+    return list(qs.select_related("grid").order_by("name", "id"))
+
+
+def intake_categories(actor) -> list[Category]:
+    streets = perms.streets(actor, P_INTAKE) or perms.streets(actor, P_REPORT)
+    return list(
+        Category.objects.filter(street_id__in=streets, active=True)
+        .select_related("parent")
+        .order_by("street_id", "order", "id")
+    )
+
+
+def intake_resident_search(actor, q: str, limit: int = 8) -> list[Resident]:
+    """Residents matching ``q`` (name, last four phone digits, full ID or phone) that the
+    actor may see in the registry and whose grid lies in the actor's intake scope."""
+    q = (q or "").strip()
+    if len(q) < 1 or not perms.can(actor, P_INTAKE):
+        return []
+    within = Q(pk__in=[])
+    for g in perms.grants_for(actor, P_INTAKE):
+        if perms.ROLE_REACH[g.role] == perms.NODE:
+            within |= Q(street_id=g.street_id, household__grid__path__startswith=g.node_path)
+    return list(resident_list(actor, q).filter(within)[:limit])
+
+
+def intake_resident(actor, pk: int | None) -> Resident | None:
+    """The resident picked on the intake form, if the actor may take in requests for them."""
+    if not pk:
+        return None
+    for g in perms.grants_for(actor, P_INTAKE):
+        if perms.ROLE_REACH[g.role] != perms.NODE:
+            continue
+        r = (
+            Resident.objects.filter(
+                pk=pk, street_id=g.street_id, household__grid__path__startswith=g.node_path
+            )
+            .select_related("household__dwelling__entrance__building__compound")
+            .first()
+        )
+        if r is not None:
+            return r
+    return None
+
+
+def resident_home(actor) -> Dwelling | None:
+    """The dwelling of the actor's own household (a resident account), if any."""
+    person = (
+        Resident.objects.filter(user=actor, household__isnull=False)
+        .select_related("household__dwelling__entrance__building__compound")
+        .first()
+    )
+    return person.household.dwelling if person else None
+
+
+def resident_compounds(actor) -> list[Compound]:
+    """Compounds of the streets where the resident may report (their public areas)."""
+    return list(
+        Compound.objects.filter(street_id__in=perms.streets(actor, P_REPORT)).order_by("name", "id")
+    )
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def filter_nodes(actor) -> list[GridNode]:
+    """Nodes (neighbourhoods and grids) the actor may filter by."""
+    qs = perms.filter_to_scope(GridNode.objects.all(), actor, P_VIEW)
+    return list(
+        qs.filter(kind__in=[NodeKind.AREA, NodeKind.NEIGHBOURHOOD, NodeKind.GRID]).order_by("path")
+    )
+
+
+def metrics_nodes(actor) -> list[GridNode]:
+    qs = perms.filter_to_scope(GridNode.objects.all(), actor, P_METRICS)
+    return list(
+        qs.filter(
+            kind__in=[NodeKind.STREET, NodeKind.AREA, NodeKind.NEIGHBOURHOOD, NodeKind.GRID]
+        ).order_by("path")
+    )
+
+
+def street_units(actor, action: str = P_VIEW) -> list[Unit]:
+    return list(
+        Unit.objects.filter(street_id__in=staff_streets(actor, action)).order_by("kind", "name")
+    )
+
+
+def street_categories(actor, action: str = P_VIEW) -> list[Category]:
+    return list(
+        Category.objects.filter(street_id__in=staff_streets(actor, action)).order_by("order", "id")
+    )
+
+
+def node_for(actor, pk: int | None, action: str = P_VIEW) -> GridNode | None:
+    if not pk:
+        return None
+    qs = perms.filter_to_scope(GridNode.objects.all(), actor, action)
+    return qs.filter(pk=pk).first()
+
+
+def my_requests(actor) -> QuerySet:
+    """The resident's own requests, newest first."""
+    return (
+        perms.filter_to_scope(WorkOrder.objects.all(), actor, P_VIEW)
+        .filter(reporter_user=actor)
+        .select_related(*selectors.LIST_RELATED)
+        .order_by("-created_at", "-id")
+    )
+
+
+def photo_get(actor, order_pk: int, photo_pk: int) -> WorkOrderPhoto:
+    """A photo of an order the actor may see; residents only photos of public events."""
+    from django.http import Http404
+
+    detail = selectors.workorder_detail(actor=actor, pk=order_pk)
+    for p in detail.photos:
+        if p.pk == photo_pk:
+            return p
+    raise Http404
+
+
+# --- inbox -----------------------------------------------------------------------------------
+
+
+def inbox(actor) -> QuerySet:
+    return Notification.objects.filter(user=actor).order_by("-at", "-id")
+
+
+def unread_count(actor) -> int:
+    return Notification.objects.filter(user=actor, read_at__isnull=True).count()
+
+
+def page_flags(actor) -> dict:
+    """What the work-order sub-navigation offers this actor."""
+    return {
+        "can_intake": is_node_staff(actor, P_INTAKE),
+        "can_metrics": is_node_staff(actor, P_METRICS),
+    }
