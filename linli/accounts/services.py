@@ -61,6 +61,9 @@ def token_issue(*, user: User) -> tuple[str, ApiToken]:
     return raw, token
 
 
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
+
+
 def token_user(raw: str) -> User | None:
     if not raw:
         return None
@@ -72,7 +75,10 @@ def token_user(raw: str) -> User | None:
     )
     if token is None:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # Stamped at most once a minute: a write on every API request would cost more than
+    # the read it serves (an fsync on SQLite) and serialise a client's parallel requests.
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router
@@ -238,6 +238,12 @@ def _clear_values(actor, resident_ids: list[int], unmask: bool, reason: str):
         ) from None
 
 
+def _no_store_if(clear: dict, response: HttpResponse) -> None:
+    """Clear personal data must not stay in any browser or proxy cache."""
+    if clear:
+        response["Cache-Control"] = "no-store"
+
+
 # --- endpoints --------------------------------------------------------------------------------
 
 
@@ -390,6 +396,7 @@ def household_search_post(request, payload: HouseholdSearchIn):
 )
 def household_detail(
     request,
+    response: HttpResponse,
     id: int = PathId,
     unmask: bool = UNMASK,
     reason: str = REASON,
@@ -403,6 +410,7 @@ def household_detail(
     household = household_get(request.user, id)
     members = list(household.members.all())
     clear = _clear_values(request.user, [m.pk for m in members], unmask, reason)
+    _no_store_if(clear, response)
     dwelling = household.dwelling
     building = dwelling.entrance.building
     company = building.compound.property_company
@@ -452,6 +460,7 @@ def resident_search_post(request, payload: ResidentSearchIn):
 @router.get("/residents/{id}", response={200: ResidentOut, **UNMASK_ERRORS}, summary="One resident")
 def resident_detail(
     request,
+    response: HttpResponse,
     id: int = PathId,
     unmask: bool = UNMASK,
     reason: str = REASON,
@@ -461,6 +470,7 @@ def resident_detail(
     if resident is None:
         raise Http404
     clear = _clear_values(request.user, [resident.pk], unmask, reason)
+    _no_store_if(clear, response)
     return _resident(resident, clear, _address(resident))
 
 

@@ -181,3 +181,16 @@ def test_body_that_is_not_an_object_is_422(client, world, raw):
     response = client.post(TOKEN_URL, raw, content_type="application/json")
     assert response.status_code == 422
     assert not ApiToken.objects.exists()
+
+
+def test_last_use_is_stamped_at_most_once_a_minute(client, world, password):
+    raw = post_token(client, "grid_a1", password).json()["token"]
+    client.get(PROBE_URL, headers=bearer(raw))
+    first = ApiToken.objects.get().last_used_at
+    assert first is not None
+    client.get(PROBE_URL, headers=bearer(raw))
+    assert ApiToken.objects.get().last_used_at == first  # no write on every request
+    earlier = timezone.now() - dt.timedelta(minutes=2)
+    ApiToken.objects.update(last_used_at=earlier)
+    client.get(PROBE_URL, headers=bearer(raw))
+    assert ApiToken.objects.get().last_used_at > earlier

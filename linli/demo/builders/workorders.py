@@ -121,7 +121,7 @@ CHANNELS = [Channel.DESK, Channel.DESK, Channel.PROXY, Channel.HOTLINE, Channel.
 
 # Final states and how many plain orders end in each (on top of the two stories).
 PLAN = [
-    ("closed", 70),
+    ("closed", 50),
     ("closed_rework", 10),
     ("closed_dissatisfied", 6),
     ("followed_up", 4),
@@ -282,9 +282,7 @@ def build_workorders(ctx: DemoContext) -> None:
     made = [_story2(ctx, cats, grids, anchor), _power_cut(ctx, cats, grids, anchor)]
     made += _plain_orders(ctx, cats, grids, anchor)
     open_now = sum(1 for o in made if o.status in OPEN)
-    ctx.log(
-        f"work orders: {len(made)} ({open_now} open) in {time.monotonic() - started:.1f} s"
-    )
+    ctx.log(f"work orders: {len(made)} ({open_now} open) in {time.monotonic() - started:.1f} s")
 
 
 def _open311_key(ctx: DemoContext) -> None:
@@ -454,6 +452,11 @@ def _power_cut(ctx: DemoContext, cats, grids, anchor) -> WorkOrder:
     return s.order
 
 
+# Outcomes of resident1's own requests (made on the phone page), so that login has a
+# request waiting for its rating, one in progress, one just sent and closed ones.
+RESIDENT1_OUTCOMES = ["checked", "in_progress", "accepted", "closed", "closed_rework"]
+
+
 def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
     rng = ctx.rng
     codes = list(TEXTS)
@@ -466,44 +469,44 @@ def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
         home = next((h for h in ctx.households if person and h.pk == person.household_id), None)
     outcomes = [name for name, n in PLAN for _i in range(n)]
     rng.shuffle(outcomes)
+    # Duplicates last, so there are open requests to be duplicates of.
+    outcomes.sort(key=lambda name: name == "merged")
+    resident_left = list(RESIDENT1_OUTCOMES) if home is not None else []
     made: list[WorkOrder] = []
     for i, outcome in enumerate(outcomes):
         grid = grid_list[i % len(grid_list)] if i % 3 else rng.choice(grid_list)
         code = codes[i % len(codes)] if i % 4 else rng.choice(codes)
         text, place_detail = rng.choice(TEXTS[code])
-        category = cats[code]
-        open_outcome = outcome not in ("closed", "closed_rework", "closed_dissatisfied",
-                                       "rejected", "merged", "withdrawn")  # fmt: skip
-        # Closed ones spread over ten weeks; open ones are recent (the last three weeks).
-        if outcome in ("accepted", "verified"):
-            days_back = rng.uniform(1, 4)
-        elif open_outcome:
-            days_back = rng.uniform(4, 21)
-        else:
-            days_back = rng.uniform(9, 70)
-        at = anchor - dt.timedelta(days=days_back)
-        at = at.replace(hour=rng.randint(8, 18), minute=rng.choice([0, 10, 20, 30, 40, 50]))
-        household = rng.choice(grid.households)
-        kwargs: dict = {}
-        channel = rng.choice(CHANNELS)
-        self_service = (
-            resident1 is not None
-            and home is not None
-            and home.grid_id == grid.node.pk
-            and i % 5 == 0
-        )
+        self_service = outcome in resident_left
         if self_service:
-            household = home
-        public = category.public_area or place_detail
-        if public and grid.compounds:
-            compound = next(
-                (
-                    c
-                    for c in grid.compounds
-                    if c.pk == household.dwelling.entrance.building.compound_id
-                ),
-                rng.choice(grid.compounds),
+            resident_left.remove(outcome)
+            grid = grids[home.grid_id]
+            code = rng.choice(["leak", "doors_windows", "water_electric", "assistance"])
+            text, place_detail = rng.choice(TEXTS[code])
+        at = anchor - dt.timedelta(days=_days_back(rng, outcome))
+        at = at.replace(hour=rng.randint(8, 18), minute=rng.choice([0, 10, 20, 30, 40, 50]))
+        household = home if self_service else rng.choice(grid.households)
+        kwargs: dict = {}
+        category = cats[code]
+        target = _duplicate_target(made) if outcome == "merged" else None
+        if target is not None:
+            grid = grids[target.grid_id]
+            category = target.category
+            text = f"{target.description}（又有居民反映）"
+            at = max(at, target.created_at + HOUR)
+            kwargs = {
+                "dwelling": target.dwelling,
+                "compound": target.compound if target.dwelling_id is None else None,
+                "grid": target.grid if target.compound_id is None else None,
+                "location_text": target.location_text,
+            }
+            household = next(
+                (h for h in grid.households if h.dwelling_id == target.dwelling_id),
+                rng.choice(grid.households),
             )
+        elif (category.public_area or place_detail) and grid.compounds:
+            own = household.dwelling.entrance.building.compound_id
+            compound = next((c for c in grid.compounds if c.pk == own), grid.compounds[0])
             kwargs.update(compound=compound, location_text=place_detail or "")
         else:
             kwargs.update(dwelling=household.dwelling)
@@ -513,24 +516,48 @@ def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
                 channel=Channel.SELF_SERVICE,
                 category=category,
                 description=text,
-                photos=[_photo(ctx, "report")] if rng.random() < 0.6 else [],
+                photos=[_photo(ctx, "report")],
                 at=at,
                 **kwargs,
             )
         else:
-            reporter = rng.choice(members[household.pk])
             order = services.workorder_intake(
                 actor=grid.worker,
-                channel=channel,
+                channel=rng.choice(CHANNELS),
                 category=category,
                 description=text,
-                reporter_resident=reporter,
+                reporter_resident=rng.choice(members[household.pk]),
                 photos=[_photo(ctx, "report")] if rng.random() < 0.3 else [],
                 at=at,
                 **kwargs,
             )
         made.append(_walk(ctx, order, at, grid, outcome, made))
     return made
+
+
+def _days_back(rng, outcome: str) -> float:
+    """Closed requests spread over ten weeks; open ones are recent, a few of them old
+    enough to be overdue now."""
+    if outcome in ("accepted", "verified"):
+        return rng.uniform(1, 3)
+    if outcome in ("closed", "closed_rework", "closed_dissatisfied", "rejected", "withdrawn"):
+        return rng.uniform(9, 70)
+    if outcome == "merged":
+        return rng.uniform(1, 3)
+    return rng.uniform(3, 8) if rng.random() < 0.7 else rng.uniform(8, 21)
+
+
+def _duplicate_target(made: list[WorkOrder]) -> WorkOrder | None:
+    """The most recent open request made so far (a duplicate reports the same problem)."""
+    return next(
+        (
+            o
+            for o in reversed(made)
+            if o.status in (Status.ACCEPTED, Status.VERIFIED, Status.DISPATCHED, Status.IN_PROGRESS)
+            and o.merged_into_id is None
+        ),
+        None,
+    )
 
 
 def _lead(ctx: DemoContext, order: WorkOrder):
@@ -563,18 +590,8 @@ def _walk(ctx: DemoContext, order: WorkOrder, at, grid: _Grid, outcome: str, mad
         )
         return s.order
     if outcome == "merged":
-        target = next(
-            (
-                o
-                for o in reversed(made)
-                if o.status in OPEN
-                and o.grid_id == s.order.grid_id
-                and o.merged_into_id is None
-                and o.created_at < s.order.created_at
-            ),
-            None,
-        )
-        if target is not None:
+        target = _duplicate_target(made)
+        if target is not None and target.category_id == s.order.category_id:
             s.order = services.workorder_merge(
                 actor=grid.worker,
                 order=s.order,

@@ -322,6 +322,7 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
 
     claimed: dict[int, PlannedHousehold] = {}
     claimed_residents: set[int] = set()
+    dwelling_of = {pk: h.dwelling_id for pk, h in households.items()}
     for group in groups:
         dwelling = plan.dwellings[group.key]
         candidates = households_by_dwelling.get(dwelling.pk, []) if dwelling.pk else []
@@ -344,8 +345,9 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
         _plan_household(plan, group, members.get(existing.pk, []) if existing else [])
         for index, row in enumerate(group.rows):
             person = _plan_resident(
-                plan, group, row, index, dwelling, members, by_bidx, elsewhere, claimed_residents
-            )
+                plan, group, row, index, dwelling, members, by_bidx, elsewhere,
+                claimed_residents, dwelling_of,
+            )  # fmt: skip
             if person is not None:
                 group.residents.append(person)
         if group.existing is not None and _household_tags_changed(plan, group):
@@ -398,27 +400,28 @@ def _household_tags_changed(plan: Plan, group: PlannedHousehold) -> bool:
 
 
 def _plan_resident(
-    plan, group, row, index, dwelling, members, by_bidx, elsewhere, claimed
+    plan, group, row, index, dwelling, members, by_bidx, elsewhere, claimed, dwelling_of
 ) -> PlannedResident | None:
     existing: Resident | None = None
     if row.id_bidx:
+        other_dwelling = None
         existing = by_bidx.get(row.id_bidx)
-        if existing is None and row.id_bidx in elsewhere:
-            other, other_dwelling = elsewhere[row.id_bidx]
-            if other.household_id is None or other_dwelling == dwelling.pk:
-                existing = other
-            else:
-                err = RowError(
-                    row.number,
-                    plan.header("id_number"),
-                    "registered_elsewhere",
-                    _(
-                        "A resident with this ID number is already registered in another "
-                        "household. Move them out there first."
-                    ),
-                )
-                plan.errors.append(err)
-                return None
+        if existing is not None:
+            other_dwelling = dwelling_of[existing.household_id]
+        elif row.id_bidx in elsewhere:
+            existing, other_dwelling = elsewhere[row.id_bidx]
+        if existing is not None and existing.household_id and other_dwelling != dwelling.pk:
+            err = RowError(
+                row.number,
+                plan.header("id_number"),
+                "registered_elsewhere",
+                _(
+                    "A resident with this ID number is already registered in another "
+                    "household. Move them out there first."
+                ),
+            )
+            plan.errors.append(err)
+            return None
     if existing is None and group.existing is not None:
         for member in members.get(group.existing.pk, []):
             if (

@@ -41,10 +41,10 @@ _DANGEROUS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 _CELL_WITH_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"[A-Z]")
-# Column letters beyond MAX_COLUMNS (BL): three letters, C?-Z?, or BM-BZ.
-_WIDE_REF = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?\br=\"(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])[0-9]"
-)
+# Column letters beyond MAX_COLUMNS (BL): three letters, C?-Z?, or BM-BZ. The pattern starts
+# with a literal so the regex engine can skip ahead; row references are digits only.
+_WIDE_REF = re.compile(rb' r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])[0-9]')
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:sheetData\b")
 
 
 class LedgerFileError(Exception):
@@ -207,7 +207,8 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], measure
     implicit_cells = False
     tail = b""
     digits = len(str(settings.LINLI_IMPORT_MAX_ROWS))
-    big_ref = re.compile(rb"\br=\"[A-Z]{0,3}([0-9]{%d,})\"" % digits)
+    big_ref = re.compile(rb' r="[A-Z]{0,3}([0-9]{%d,})"' % digits)
+    prefixed = False
     first = True
     with zf.open(info) as member:
         while True:
@@ -221,6 +222,7 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], measure
                 continue
             if first:
                 first = False
+                prefixed = bool(_PREFIXED.search(chunk))
                 if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:4]:
                     raise LedgerFileError(
                         _("The workbook uses an XML encoding we do not accept. Save it again."),
@@ -233,24 +235,38 @@ def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], measure
             body, tail = data[:cut], data[cut:]
             _scan_text(body)
             if measure:
-                rows += len(_ROW_TAG.findall(body))
+                rows += _count_rows(body, prefixed)
                 if _WIDE_REF.search(body):
                     raise _too_wide()
                 if not implicit_cells:
-                    implicit_cells = len(_CELL_TAG.findall(body)) != len(
-                        _CELL_WITH_REF.findall(body)
-                    )
-                for found in big_ref.findall(body):
-                    highest = max(highest, int(found))
+                    implicit_cells = _has_implicit_cells(body, prefixed)
+                found = set(big_ref.findall(body))
+                if found:
+                    highest = max(highest, *map(int, found))
     if is_xml and tail:
         _scan_text(tail)
         if measure:
-            rows += len(_ROW_TAG.findall(tail))
+            rows += _count_rows(tail, prefixed)
     if not measure:
         return None
     if implicit_cells:
         _check_implicit_width(zf, info)
     return SheetSize(rows=rows, highest_row=highest)
+
+
+def _count_rows(body: bytes, prefixed: bool) -> int:
+    if prefixed:
+        return len(_ROW_TAG.findall(body))
+    return body.count(b"<row ") + body.count(b"<row>") + body.count(b"<row/>")
+
+
+def _has_implicit_cells(body: bytes, prefixed: bool) -> bool:
+    """Whether some cell may lack its reference. Counting is exact for the usual writers
+    (Excel, WPS, openpyxl put ``r`` first); anything unusual takes the slow, exact path."""
+    if prefixed:
+        return len(_CELL_TAG.findall(body)) != len(_CELL_WITH_REF.findall(body))
+    cells = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
+    return cells != body.count(b'<c r="')
 
 
 def _scan_text(body: bytes) -> None:

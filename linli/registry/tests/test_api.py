@@ -282,6 +282,7 @@ def test_unmask_household_with_reason_logs_one_row_per_member(world, api_get):
         {"unmask": "true", "reason": "核实高龄补贴"},
     )
     assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
     body = response.json()
     assert body["pii_masked"] is False
     shown = {m["id"]: (m["id_number"], m["phone"], m["pii_masked"]) for m in body["members"]}
@@ -408,6 +409,44 @@ def test_party_tag_needs_its_permission(world, api_get, who, sees_party):
     assert ("party_member" in {t["code"] for t in resident["tags"]}) is sees_party
     codes = {t["code"] for t in api_get(user, "/api/v1/tags").json()}
     assert ("party_member" in codes) is sees_party
+
+
+TAG_CODES = {
+    "elderly_only",
+    "lives_alone",
+    "disabled",
+    "migrant",
+    "tenant",
+    "party_member",
+    "hardship",
+    "home_quarantine",
+    "building_leader",
+    "volunteer",
+}
+HEALTH = {"disabled", "home_quarantine"}
+
+
+@pytest.mark.parametrize(
+    "who, street, codes",
+    [
+        ("admin", "street", TAG_CODES),
+        ("other_admin", "street_t", TAG_CODES),
+        ("cadre", "street", TAG_CODES),
+        ("grid_a1_worker", "street", TAG_CODES - {"party_member"}),
+        ("grid_b1_worker", "street", TAG_CODES - {"party_member"}),
+        ("leader", "street", TAG_CODES - {"party_member"} - HEALTH),
+        ("resident_user", "street", TAG_CODES - {"party_member"} - HEALTH),
+        ("property", None, set()),
+        ("volunteer", None, set()),
+        ("nobody", None, set()),
+    ],
+)
+def test_tag_list_per_role(world, api_get, who, street, codes):
+    rows = api_get(getattr(world, who), "/api/v1/tags").json()
+    assert {r["code"] for r in rows} == codes
+    assert len(rows) == len(codes)
+    if street:
+        assert {r["street_id"] for r in rows} == {getattr(world, street).pk}
 
 
 def test_health_tag_carries_its_level_for_permitted_roles(world, api_get):
@@ -590,8 +629,8 @@ def test_household_list_query_count_is_constant(world, api_get, django_assert_nu
     large, body_large = _queries(api_get, world.admin, {"page_size": 16})
     assert len(body_small["items"]) == 1 and len(body_large["items"]) == 16
     assert small == large
-    # token check + last-use stamp, grants, count, rows, members, tags
-    with django_assert_num_queries(7):
+    # token check, grants, count, rows, members, tags (the token's last use was just stamped)
+    with django_assert_num_queries(6):
         api_get(world.admin, "/api/v1/households", {"page_size": 200})
     tag = world.tags["hardship"].pk
     filtered, body = _queries(api_get, world.admin, {"page_size": 200, "tag": tag, "q": "住户"})

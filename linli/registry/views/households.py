@@ -404,6 +404,7 @@ def _tags_page(request, household: Household, target, kind: str):
             "form": form,
             "derived": [link for link in links if link.tag_id in derived_ids],
             "derived_tags": derived,
+            "derived_names": "、".join(t.name for t in derived),
         },
     )
 

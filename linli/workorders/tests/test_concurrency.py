@@ -1,7 +1,7 @@
 """Real races on PostgreSQL: two transactions act on the same order at the same moment.
 
 The first transaction takes the row lock and holds it until the second is seen
-waiting for that lock in ``pg_locks``; then the first commits. Exactly one wins;
+waiting for that lock (``pg_stat_activity``); then the first commits. Exactly one wins;
 the loser gets the workflow's 409, not a 500 and not a double transition.
 """
 
@@ -26,13 +26,14 @@ def postgres_only():
 
 
 def _someone_waits_for_a_lock(timeout=10.0) -> None:
-    """Block until another backend waits on a lock (no fixed sleeps: poll pg_locks)."""
+    """Block until another backend waits on a lock (no fixed sleeps: poll pg_stat_activity)."""
     deadline = time.monotonic() + timeout
     with connections["default"].cursor() as cur:
         while time.monotonic() < deadline:
+            cur.execute("SELECT pg_stat_clear_snapshot()")  # statistics are cached per transaction
             cur.execute(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
             )
             if cur.fetchone()[0]:
                 return

@@ -29,6 +29,10 @@ from ..workflow import P_METRICS
 GROUP_TITLES = dict(f.GROUP_CHOICES)
 
 
+def _group_title(group_by: str | None) -> str:
+    return str(GROUP_TITLES[group_by]) if group_by else _("Scope")
+
+
 def _month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
     nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return first, nxt
@@ -114,7 +118,7 @@ def metrics_page(request):
             "rows": rows,
             "total": total,
             "grouped": q["params"]["group_by"] is not None,
-            "group_title": GROUP_TITLES.get(q["params"]["group_by"] or "", ""),
+            "group_title": _group_title(q["params"]["group_by"]),
             "period": q["period"],
             "scope_name": q["node"].name if q["node"] else _("Everything I can see"),
             "chart": chart,
@@ -155,7 +159,7 @@ def metrics_export(request):
         period=_("Period: %(period)s") % {"period": q["period"]},
         rows=rows,
         total=total,
-        group_title=str(GROUP_TITLES.get(q["params"]["group_by"] or "", "")) or _("Scope"),
+        group_title=_group_title(q["params"]["group_by"]),
     )
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

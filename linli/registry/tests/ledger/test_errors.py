@@ -103,3 +103,13 @@ def test_headers_as_written_are_named_in_errors(world):
     rows = [["1号楼", "303", "雨泉花园", "马大爷", "12"]]
     _job, errors = errors_of(world, world.cadre, rows, headers=headers)
     assert errors == [(2, "手机", "bad_phone")]
+
+
+def test_id_of_a_person_in_another_dwelling_of_the_same_file_is_an_error(world):
+    # 周美华 is registered in 1-1-301; the file lists 301 too but puts her in 303.
+    rows = [
+        row(room="301", name="王建国", idn=world.wang.id_number, relation="配偶"),
+        row(room="303", name="周美华", idn=world.zhou.id_number),
+    ]
+    _job, errors = errors_of(world, world.cadre, rows)
+    assert errors == [(3, "身份证号", "registered_elsewhere")]

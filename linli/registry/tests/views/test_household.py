@@ -195,13 +195,17 @@ def test_change_history_newest_first_for_audit_viewers(world, login):
     assert "Change history" not in response.content.decode()
 
 
-def test_no_sections_unless_registered(world, login):
+def test_no_sections_unless_registered(world, login, monkeypatch):
+    monkeypatch.setattr(household_file, "_sections", {})
     response = get(login(world.admin), "registry:household", world.hh_a1.pk)
     assert response.context["sections"] == []
     assert 'class="file-section"' not in response.content.decode()
 
 
-def test_registered_section_is_shown_when_its_provider_answers(world, login, tmp_path, settings):
+def test_registered_section_is_shown_when_its_provider_answers(
+    world, login, tmp_path, settings, monkeypatch
+):
+    monkeypatch.setattr(household_file, "_sections", {})
     template_dir = tmp_path / "templates"
     (template_dir / "probe").mkdir(parents=True)
     (template_dir / "probe" / "section.html").write_text("probe says {{ section.greeting }}")

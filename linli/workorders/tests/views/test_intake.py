@@ -1,0 +1,205 @@
+"""Intake pages: desk, 帮办代办, hotline, WeChat group by staff; a resident's own request;
+duplicate suggestions; the resident picker; upload limits with the form kept."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from linli.workorders.models import Channel, WorkOrder
+from linli.workorders.tests.conftest import photo
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+NEW = "/workorders/new/"
+
+
+def test_urls():
+    assert reverse("workorders:new") == NEW
+
+
+def staff_post(client, wo, **data):
+    base = {
+        "channel": Channel.DESK,
+        "category": wo.cats["leak"].pk,
+        "description": "外墙淌水，阳台积水",
+        "where": "compound",
+        "compound": wo.compound_a1.pk,
+        "location_text": "1号楼3楼外墙",
+        "reporter_name": "刘女士",
+        "reporter_phone": "13953201234",
+    }
+    base.update(data)
+    return client.post(NEW, base, **EN)
+
+
+def test_desk_intake_by_name_and_phone(wo, login):
+    c = login(wo.grid_a1_worker)
+    assert c.get(NEW + "?channel=desk", **EN).status_code == 200
+    r = staff_post(c, wo, photos=[photo()])
+    assert r.status_code == 302
+    o = WorkOrder.objects.get()
+    assert r.url == reverse("workorders:detail", args=[o.pk])
+    assert o.channel == "desk" and o.compound == wo.compound_a1 and o.grid == wo.grid_a1
+    assert o.reporter_name == "刘女士" and o.reporter_phone_last4 == "1234"
+    assert o.photos.count() == 1 and o.intake_by == wo.grid_a1_worker
+
+
+def test_proxy_intake_needs_the_resident_and_uses_their_home(wo, login):
+    c = login(wo.grid_a1_worker)
+    r = staff_post(c, wo, channel=Channel.PROXY, reporter_name="", reporter_phone="")
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+    assert b"Choose the resident this request is made for" in r.content
+    r = staff_post(c, wo, channel=Channel.PROXY, reporter_resident=wo.zhou.pk, where="home",
+                   reporter_name="", reporter_phone="")  # fmt: skip
+    assert r.status_code == 302
+    o = WorkOrder.objects.get()
+    assert o.channel == "proxy" and o.reporter_resident == wo.zhou
+    assert o.dwelling == wo.hh_a1.dwelling and o.reporter_user == wo.resident_user
+
+
+def test_resident_out_of_scope_cannot_be_picked(wo, login):
+    c = login(wo.grid_a1_worker)
+    r = staff_post(c, wo, channel=Channel.PROXY, reporter_resident=wo.zhao.pk, where="home")
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+    # The picker only offers residents of the worker's grids.
+    r = c.get(reverse("workorders:resident_search"), {"q": "赵"}, **EN)
+    assert "赵嫦娥" not in r.content.decode()
+    r = c.get(reverse("workorders:resident_search"), {"q": "周"}, **EN)
+    text = r.content.decode()
+    assert "周美华" in text and "138****1234" in text and "13812341234" not in text
+
+
+def test_hotline_and_wechat_with_free_text_place_in_a_grid(wo, login):
+    c = login(wo.grid_a1_worker)
+    r = staff_post(c, wo, channel=Channel.HOTLINE, where="other", grid=wo.grid_a1.pk,
+                   location_text="")  # fmt: skip
+    assert r.status_code == 400 and b"Describe where the problem is." in r.content
+    r = staff_post(c, wo, channel=Channel.WECHAT_GROUP, where="other", grid=wo.grid_a1.pk,
+                   location_text="新港路 150 弄口", category=wo.cats["clutter"].pk,
+                   description="【群消息】弄口堆了好多建筑垃圾，晚上走路很危险")  # fmt: skip
+    assert r.status_code == 302
+    o = WorkOrder.objects.get()
+    assert o.channel == "wechat_group" and o.grid == wo.grid_a1 and o.compound is None
+
+
+def test_intake_outside_scope_grid_is_not_offered(wo, login):
+    c = login(wo.grid_a1_worker)
+    r = staff_post(c, wo, where="other", grid=wo.grid_b1.pk)
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+    r = staff_post(c, wo, compound=wo.compound_b1.pk)
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+
+
+@override_settings(LINLI_PHOTO_MAX_BYTES=1000)
+def test_oversized_photo_keeps_the_typed_form(wo, login):
+    c = login(wo.grid_a1_worker)
+    r = staff_post(c, wo, photos=[photo("big.jpg", size=(800, 600))])
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+    text = r.content.decode()
+    assert "Photo big.jpg is too large" in text
+    assert "外墙淌水，阳台积水" in text and "1号楼3楼外墙" in text and "刘女士" in text
+
+
+def test_duplicate_suggestions_while_typing(wo, login):
+    first = wo.intake(compound=wo.compound_a1, description="楼道堆满纸箱旧家具，堵住通道",
+                      category="clutter")  # fmt: skip
+    c = login(wo.grid_a1_worker)
+    r = c.get(
+        reverse("workorders:similar"),
+        {
+            "category": wo.cats["clutter"].pk,
+            "compound": wo.compound_a1.pk,
+            "where": "compound",
+            "description": "楼道堆满纸箱和旧家具",
+        },  # fmt: skip
+        **EN,
+    )
+    assert first.number in r.content.decode()
+    r = c.get(
+        reverse("workorders:similar"),
+        {
+            "category": wo.cats["noise"].pk,
+            "compound": wo.compound_a1.pk,
+            "where": "compound",
+            "description": "楼道堆满纸箱和旧家具",
+        },  # fmt: skip
+        **EN,
+    )
+    assert first.number not in r.content.decode()
+    # Someone in another grid is not told about A1's requests.
+    r = login(wo.grid_b1_worker).get(
+        reverse("workorders:similar"),
+        {
+            "category": wo.cats["clutter"].pk,
+            "compound": wo.compound_a1.pk,
+            "where": "compound",
+            "description": "楼道堆满纸箱和旧家具",
+        },  # fmt: skip
+    )
+    assert first.number not in r.content.decode()
+
+
+def test_intake_pages_denied_to_others(wo, login):
+    for user in (wo.property, wo.resident_user, wo.volunteer, wo.nobody, wo.leader):
+        assert login(user).get(NEW).status_code == 404
+        assert (
+            login(user).get(reverse("workorders:resident_search"), {"q": "周"}).status_code == 404
+        )
+
+
+# --- residents -------------------------------------------------------------------------------
+
+RES_NEW = "/workorders/mine/new/"
+
+
+def test_resident_reports_from_home_with_photos(wo, login):
+    c = login(wo.resident_user)
+    r = c.get(RES_NEW, **EN)
+    assert r.status_code == 200 and b'class="resident"' in r.content
+    assert "雨泉花园 1-1-301" in r.content.decode()
+    r = c.post(RES_NEW, {"category": wo.cats["leak"].pk, "description": "卧室墙面渗水",
+                         "where": "home", "photos": [photo(f"{i}.jpg") for i in range(9)]},
+               **EN)  # fmt: skip
+    assert r.status_code == 302
+    o = WorkOrder.objects.get()
+    assert r.url == reverse("workorders:mine_detail", args=[o.pk])
+    assert o.channel == "self_service" and o.reporter_user == wo.resident_user
+    assert o.dwelling == wo.hh_a1.dwelling and o.photos.count() == 9
+
+
+def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
+    c = login(wo.resident_user)
+    r = c.post(RES_NEW, {"category": wo.cats["public_lighting"].pk, "description": "路灯不亮",
+                         "where": "compound", "compound": wo.compound_a2.pk,
+                         "location_text": "2号楼门口"}, **EN)  # fmt: skip
+    assert r.status_code == 302
+    o = WorkOrder.objects.get()
+    assert o.compound == wo.compound_a2 and o.grid == wo.grid_a2 and o.public_area
+    r = c.post(RES_NEW, {"category": wo.cats["other"].pk, "description": "共享单车乱停",
+                         "where": "other", "location_text": "小区门口"}, **EN)  # fmt: skip
+    assert r.status_code == 302
+    assert WorkOrder.objects.order_by("-id").first().grid == wo.grid_a1
+
+
+def test_resident_ten_photos_refused_and_form_kept(wo, login):
+    c = login(wo.resident_user)
+    r = c.post(RES_NEW, {"category": wo.cats["leak"].pk, "description": "卧室墙面渗水",
+                         "where": "home", "photos": [photo(f"{i}.jpg") for i in range(10)]},
+               **EN)  # fmt: skip
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+    assert b"At most 9 photos can be attached at once." in r.content
+    assert "卧室墙面渗水" in r.content.decode()
+
+
+def test_resident_cannot_report_for_another_street_compound(wo, login):
+    c = login(wo.resident_user)
+    r = c.post(RES_NEW, {"category": wo.cats["leak"].pk, "description": "x",
+                         "where": "compound", "compound": wo.compound_t.pk}, **EN)  # fmt: skip
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+
+
+def test_staff_cannot_use_the_resident_page(wo, login):
+    assert login(wo.grid_a1_worker).get(RES_NEW).status_code == 404
