@@ -197,17 +197,18 @@ def _crosses_many(model: type[models.Model]) -> bool:
 
 
 def get_in_scope(qs: QuerySet, actor, action: str, **lookup: Any):
-    """The one row matching ``lookup`` inside the actor's scope, else Http404 (same as missing)."""
-    scoped = filter_to_scope(qs, actor, action)
-    if qs.query.select_for_update and scoped.query.distinct:
-        # PostgreSQL refuses FOR UPDATE with DISTINCT: find the row in scope, then lock it alone.
+    """The one row matching ``lookup`` inside the actor's scope, else Http404 (same as missing).
+
+    With ``select_for_update`` the row is found in scope first and then locked by primary
+    key alone: PostgreSQL refuses FOR UPDATE together with the DISTINCT or the outer joins
+    that scope paths and default orderings can add.
+    """
+    if qs.query.select_for_update:
         found = filter_to_scope(qs.model._default_manager.all(), actor, action).filter(**lookup)
         ids = list(found.values_list("pk", flat=True)[:1])
-        # Ordered by pk alone: a default ordering through a nullable relation would add an
-        # outer join, and PostgreSQL cannot lock the nullable side of one.
         obj = qs.filter(pk__in=ids).order_by("pk").first() if ids else None
     else:
-        obj = scoped.filter(**lookup).first()
+        obj = filter_to_scope(qs, actor, action).filter(**lookup).first()
     if obj is None:
         raise Http404
     return obj

@@ -1,4 +1,7 @@
-"""Compounds, buildings, households and residents in the API.
+"""Grid nodes, compounds, buildings, households, residents and tags in the API.
+
+The grid-node endpoints live here rather than in ``grids`` because they show
+registry counts, and ``grids`` may not import ``registry``.
 
 Same rules as the pages, because the same scope filter and selectors answer:
 rows outside the caller's scope do not exist for them (404, never 403), sensitive
@@ -10,12 +13,12 @@ writes one access-log row per resident shown.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router
+from ninja import Path, Query, Router
 
 from linli.core.api import BODY_ERRORS, ERRORS, MAX_ID, NO_NUL, ErrorOut, Id, PageIn, page_slice
 from linli.core.errors import InvalidInput, LinliError
@@ -30,11 +33,13 @@ from .schemas import (
     CompoundPage,
     HouseholdDetailOut,
     HouseholdPage,
+    HouseholdSearchIn,
     NodeDetailOut,
     NodeKind,
     NodeOut,
     ResidentOut,
     ResidentPage,
+    ResidentSearchIn,
     TagInfoOut,
 )
 from .selectors import places
@@ -57,28 +62,6 @@ UNMASK_ERRORS = {**ERRORS, 400: ErrorOut, 403: ErrorOut}
 KIND_FILTER = Query(None, description="only nodes of this kind")
 NODE_FILTER = Query(None, description="only rows under this grid node (its whole subtree)")
 COMPOUND_FILTER = Query(None, description="only rows of this compound")
-
-
-class ResidentSearchIn(PageIn):
-    q: str = Field(
-        "", max_length=100, pattern=NO_NUL, description="name, phone last four, full ID or phone"
-    )
-
-
-class HouseholdSearchIn(PageIn):
-    q: str = Field(
-        "",
-        max_length=100,
-        pattern=NO_NUL,
-        description="name, phone last four, address ('2号楼2单元1401'), full ID or phone number",
-    )
-    node: Id | None = Field(None, description="within this grid node's subtree")
-    compound: Id | None = Field(None, description="only households of this compound")
-    building: Id | None = Field(None, description="only households of this building")
-    tag: list[Id] = Field([], description="tag ids (repeatable): households having all of them")
-    tenure: Literal["owner", "tenant", "other"] | None = None
-
-
 UNMASK = Query(False, description="show clear ID numbers and phones (needs view_pii and reason)")
 REASON = Query("", max_length=300, pattern=NO_NUL, description="why (required with unmask)")
 

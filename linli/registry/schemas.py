@@ -1,4 +1,4 @@
-"""Response shapes of the registry API.
+"""Request and response shapes of the registry API.
 
 Only what is declared here leaves the server: ``id_number`` and ``phone`` are filled
 by ``registry.api`` with masked values unless an audited unmasking was asked for and
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ninja import Field, Schema
+
+from linli.core.api import NO_NUL, Id, PageIn
 
 NodeKind = Literal["district", "street", "area", "neighbourhood", "grid"]
 
@@ -240,3 +242,26 @@ class HouseholdDetailOut(Schema):
     members: list[ResidentOut]
     tags: list[TagOut]
     pii_masked: bool
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+class ResidentSearchIn(PageIn):
+    q: str = Field(
+        "", max_length=100, pattern=NO_NUL, description="name, phone last four, full ID or phone"
+    )
+
+
+class HouseholdSearchIn(PageIn):
+    q: str = Field(
+        "",
+        max_length=100,
+        pattern=NO_NUL,
+        description="name, phone last four, address ('2号楼2单元1401'), full ID or phone number",
+    )
+    node: Id | None = Field(None, description="within this grid node's subtree")
+    compound: Id | None = Field(None, description="only households of this compound")
+    building: Id | None = Field(None, description="only households of this building")
+    tag: list[Id] = Field([], description="tag ids (repeatable): households having all of them")
+    tenure: Literal["owner", "tenant", "other"] | None = None

@@ -116,6 +116,10 @@ class WorkOrderDetailOut(WorkOrderOut):
     duplicate_suggestions: list[DuplicateOut]
 
 
+class WorkOrderCreatedOut(WorkOrderOut):
+    duplicate_suggestions: list[DuplicateOut]  # open requests that look the same (staff only)
+
+
 class WorkOrderPage(Schema):
     count: int
     page: int
@@ -256,9 +260,13 @@ class IntakeIn(Schema):
     longitude: float | None = Field(None, ge=-180, le=180)
 
 
-@router.post("", response={201: WorkOrderDetailOut, **ACTION_ERRORS})
+@router.post("", response={201: WorkOrderCreatedOut, **ACTION_ERRORS})
 def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
-    """Register a request (受理). Residents use channel ``self_service``; staff the others."""
+    """Register a request (受理). Residents use channel ``self_service``; staff the others.
+
+    The answer is the new order (GET its detail for the timeline) and, for staff,
+    open requests that look like duplicates of it.
+    """
     refs = selectors.resolve_refs(
         actor=request.user,
         category=payload.category,
@@ -281,7 +289,14 @@ def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
         photos=photos or [],
         **refs,
     )
-    return Reply(201, _detail(request, order.pk))
+    out = _row(order, timezone.now())
+    out["duplicate_suggestions"] = []
+    if payload.channel != Channel.SELF_SERVICE:
+        out["duplicate_suggestions"] = [
+            {"id": o.pk, "number": o.number, "score": score}
+            for o, score in selectors.duplicate_candidates(actor=request.user, order=order)
+        ]
+    return Reply(201, out)
 
 
 def _decimal(value: float | None):

@@ -266,6 +266,7 @@ class WorkOrder(StreetOwned):
             models.Index(fields=["street", "category", "created_at"]),
             models.Index(fields=["street", "reporter_user"]),
             models.Index(fields=["street", "dwelling"]),
+            models.Index(fields=["street", "closed_at"]),
             # The sweep's partial-index friendly lookups.
             models.Index(fields=["warn_at"], condition=Q(warned_at__isnull=True), name="wo_warn"),
             models.Index(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +29,10 @@ from .metrics import MetricsRow, workorder_metrics  # noqa: F401  (re-exported)
 from .models import Category, HandlerKind, WorkOrder, WorkOrderEvent, WorkOrderUnit
 from .workflow import OPEN, P_VIEW, Level, Status, Transition
 
-LIST_RELATED = (
-    "category",
-    "grid",
-    "lead_unit",
+LIST_RELATED = ("category", "grid", "lead_unit")
+# Fetched as separate small queries: joining them all costs PostgreSQL more planning
+# time than the prefetches cost in execution.
+LIST_PREFETCH = (
     "reporter_resident",
     "dwelling__entrance__building__compound",
     "building__compound",
@@ -40,7 +41,20 @@ LIST_RELATED = (
 
 
 def _visible(actor) -> QuerySet:
-    return perms.filter_to_scope(WorkOrder.objects.all(), actor, P_VIEW)
+    """Orders in the actor's view scope (the scope engine's own Q), without DISTINCT.
+
+    Only the unit path (``assignments__unit``) crosses a to-many relation; for
+    actors without a unit grant the engine's Q is applied directly, and for unit
+    staff it stays in a semi-join subquery, so lists never sort and de-duplicate
+    wide joined rows.
+    """
+    q = perms.scope_q(actor, WorkOrder, P_VIEW)
+    if q is None:
+        return WorkOrder.objects.none()
+    if not any(perms.ROLE_REACH[g.role] == perms.UNIT for g in perms.grants_for(actor, P_VIEW)):
+        return WorkOrder.objects.filter(street_id__in=perms.streets(actor, P_VIEW)).filter(q)
+    ids = perms.filter_to_scope(WorkOrder.objects.all(), actor, P_VIEW).order_by().values("pk")
+    return WorkOrder.objects.filter(pk__in=ids)
 
 
 @dataclass
@@ -87,7 +101,11 @@ def workorder_list(*, actor, filters: WorkOrderFilters | None = None) -> QuerySe
         qs = qs.filter(status__in=OPEN, resolve_due__lt=timezone.now())
     if f.number:
         qs = qs.filter(number__icontains=f.number.strip())
-    return qs.select_related(*LIST_RELATED).order_by("-created_at", "-id")
+    return (
+        qs.select_related(*LIST_RELATED)
+        .prefetch_related(*LIST_PREFETCH)
+        .order_by("-created_at", "-id")
+    )
 
 
 # Statuses in which node staff have the next move (verify, dispatch, check, close ...).
@@ -139,7 +157,10 @@ def workorder_queue(*, actor) -> QuerySet:
         elif reach == perms.OWNER:
             parts |= street & Q(reporter_user_id=actor.pk, status__in=OPEN)
     return (
-        WorkOrder.objects.filter(parts).select_related(*LIST_RELATED).order_by("resolve_due", "id")
+        WorkOrder.objects.filter(parts)
+        .select_related(*LIST_RELATED)
+        .prefetch_related(*LIST_PREFETCH)
+        .order_by("resolve_due", "id")
     )
 
 
@@ -149,6 +170,7 @@ def overdue_list(*, actor, now: dt.datetime | None = None) -> QuerySet:
         _visible(actor)
         .filter(status__in=OPEN, resolve_due__lt=now or timezone.now())
         .select_related(*LIST_RELATED)
+        .prefetch_related(*LIST_PREFETCH)
         .order_by("resolve_due", "id")
     )
 
@@ -170,9 +192,16 @@ class WorkOrderDetail:
 
 def workorder_get(*, actor, pk: int) -> WorkOrder:
     """One order in the actor's scope (Http404 when missing or not theirs)."""
-    return perms.get_in_scope(
-        WorkOrder.objects.select_related(*LIST_RELATED, "merged_into"), actor, P_VIEW, pk=pk
+    order = (
+        _visible(actor)
+        .filter(pk=pk)
+        .select_related(*LIST_RELATED, "merged_into")
+        .prefetch_related(*LIST_PREFETCH)
+        .first()
     )
+    if order is None:
+        raise Http404
+    return order
 
 
 def workorder_detail(*, actor, pk: int) -> WorkOrderDetail:
@@ -217,6 +246,7 @@ def household_workorders(*, actor, household: Household) -> QuerySet:
             Q(dwelling_id=household.dwelling_id) | Q(reporter_resident__household_id=household.pk)
         )
         .select_related(*LIST_RELATED)
+        .prefetch_related(*LIST_PREFETCH)
         .order_by("-created_at", "-id")
     )
 
@@ -266,7 +296,11 @@ def duplicate_candidates(
     else:
         qs = qs.filter(grid_id=order.grid_id)
     scored = []
-    for other in qs.select_related(*LIST_RELATED).order_by("-created_at")[:100]:
+    for other in (
+        qs.select_related(*LIST_RELATED)
+        .prefetch_related(*LIST_PREFETCH)
+        .order_by("-created_at")[:100]
+    ):
         score = text_similarity(order.description, other.description)
         if score < 0.1:
             continue  # same place, different problem

@@ -41,10 +41,12 @@ class Inserter:
 
     ``add`` returns the new row's id at once. ``columns`` are attribute names
     (``household_id``, not ``household``) and must cover every non-null column.
+    ``expected`` (how many rows will come) lets the first id block be fetched in one go.
     """
 
-    def __init__(self, model: type[models.Model], columns: Sequence[str]):
+    def __init__(self, model: type[models.Model], columns: Sequence[str], expected: int = 0):
         self.model = model
+        self.block = max(expected, 1) if expected else ID_BLOCK
         self.columns = ["id", *columns]
         self.rows: list[tuple] = []
         self._ids: list[int] = []
@@ -58,10 +60,11 @@ class Inserter:
                     cursor.execute(
                         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
                         "FROM generate_series(1, %s)",
-                        [table, ID_BLOCK],
+                        [table, self.block],
                     )
                     self._ids = [r[0] for r in cursor.fetchall()]
                     self._ids.reverse()
+                self.block = ID_BLOCK
             return self._ids.pop()
         if self._next_local is None:
             current = self.model._base_manager.aggregate(m=Max("id"))["m"] or 0

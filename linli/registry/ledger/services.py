@@ -257,9 +257,18 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
     _insert_places(plan, changed)
 
     households = Inserter(
-        Household, ["street_id", "dwelling_id", "grid_id", "tenure", "note", "created_at",
-                    "updated_at"]
-    )  # fmt: skip
+        expected=sum(1 for g in changed if g.existing is None),
+        model=Household,
+        columns=[
+            "street_id",
+            "dwelling_id",
+            "grid_id",
+            "tenure",
+            "note",
+            "created_at",
+            "updated_at",
+        ],
+    )
     tenure_updates = []
     for group in changed:
         dwelling = plan.dwellings[group.key]
@@ -281,10 +290,27 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
 
     touched: set[int] = set()
     residents = Inserter(
-        Resident, ["street_id", "household_id", "grid_id", "name", "gender", "birth_date",
-                   "id_number_enc", "id_number_bidx", "phone_enc", "phone_bidx", "phone_last4",
-                   "relation", "residence_status", "user_id", "created_at", "updated_at"]
-    )  # fmt: skip
+        expected=sum(1 for g in changed for p in g.residents if p.existing is None),
+        model=Resident,
+        columns=[
+            "street_id",
+            "household_id",
+            "grid_id",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number_enc",
+            "id_number_bidx",
+            "phone_enc",
+            "phone_bidx",
+            "phone_last4",
+            "relation",
+            "residence_status",
+            "user_id",
+            "created_at",
+            "updated_at",
+        ],
+    )
     resident_updates, update_fields = [], set()
     encrypt = pii.encrypt
     for group in changed:
@@ -328,9 +354,9 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
 def _insert_places(plan: Plan, changed) -> None:
     street_id = plan.street_id
     buildings = Inserter(
-        Building, ["street_id", "compound_id", "grid_id", "number", "floors", "has_lift",
-                   "leader_id"]
-    )  # fmt: skip
+        Building,
+        ["street_id", "compound_id", "grid_id", "number", "floors", "has_lift", "leader_id"],
+    )
     for b in plan.buildings.values():
         if b.pk is None:
             b.pk = buildings.add(street_id, b.parent.pk, b.grid_id, b.number, None, False, None)
@@ -341,7 +367,9 @@ def _insert_places(plan: Plan, changed) -> None:
             e.pk = entrances.add(street_id, e.parent.pk, e.number)
     entrances.flush()
     dwellings = Inserter(
-        Dwelling, ["street_id", "entrance_id", "grid_id", "room", "floor", "area_m2"]
+        Dwelling,
+        ["street_id", "entrance_id", "grid_id", "room", "floor", "area_m2"],
+        expected=sum(1 for d in plan.dwellings.values() if d.pk is None),
     )
     area_updates = []
     for group in changed:
@@ -429,9 +457,20 @@ def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
     created_text = _("Household created from a ledger import")
     updated_text = _("Household updated from a ledger import")
     events = Inserter(
-        AuditEvent, ["street_id", "at", "actor_id", "verb", "target_type", "target_id",
-                     "household_id", "summary", "changes"]
-    )  # fmt: skip
+        expected=len(changed),
+        model=AuditEvent,
+        columns=[
+            "street_id",
+            "at",
+            "actor_id",
+            "verb",
+            "target_type",
+            "target_id",
+            "household_id",
+            "summary",
+            "changes",
+        ],
+    )
     for group in changed:
         events.add(
             plan.street_id, at, actor_id, "import", "registry.household", group.household_id,

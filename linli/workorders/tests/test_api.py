@@ -31,8 +31,10 @@ def test_resident_reports_from_a_phone_and_follows_the_story(wo, api):
     body = r.json()
     oid = body["id"]
     assert body["number"] == "WO-2026-000001" and body["grid"]["name"] == "三宝第一网格"
-    assert body["actions"] == ["withdraw"]
-    assert len(body["events"][0]["photos"]) == 2
+    assert body["duplicate_suggestions"] == []
+    detail = resident.get(f"{BASE}/{oid}").json()
+    assert detail["actions"] == ["withdraw"]
+    assert len(detail["events"][0]["photos"]) == 2
 
     r = grid.post(f"{BASE}/{oid}/verify", {"note": "3楼落水管破裂", "photos": [photo()]})
     assert r.status_code == 200 and r.json()["status"] == "verified"
@@ -132,6 +134,10 @@ def test_every_action_endpoint_answers(wo, api):
     main = wo.intake()
     dup = wo.intake()
     assert grid.get(f"{BASE}/{dup.pk}").json()["duplicate_suggestions"][0]["id"] == main.pk
+    r = grid.post(BASE, {"channel": "desk", "category": wo.cats["leak"].pk,
+                         "description": main.description, "dwelling": wo.hh_a1.dwelling.pk,
+                         "reporter_resident": wo.zhou.pk})  # fmt: skip
+    assert {d["id"] for d in r.json()["duplicate_suggestions"]} == {main.pk, dup.pk}
     assert grid.post(f"{BASE}/{dup.pk}/merge", {"into": main.pk}).json()["merged_into"] == main.pk
     rej = wo.intake()
     assert grid.post(f"{BASE}/{rej.pk}/reject", {"reason": "无效"}).json()["status"] == "rejected"

@@ -25,7 +25,7 @@ SQUARE = {  # a boundary around grid A1 for lat/long location
     "type": "Polygon",
     "coordinates": [
         [[121.47, 31.25], [121.48, 31.25], [121.48, 31.26], [121.47, 31.26], [121.47, 31.25]]
-    ],  # fmt: skip
+    ],
 }
 
 
@@ -72,8 +72,15 @@ def test_services_list_and_definition(o311, client):
     codes = {s["service_code"]: s for s in body}
     assert codes["leak"]["service_name"] == "房屋漏水"
     for s in body:
-        assert set(s) >= {"service_code", "service_name", "description", "metadata", "type",
-                          "keywords", "group"}  # fmt: skip
+        assert set(s) >= {
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        }
         assert s["metadata"] is False and s["type"] == "realtime"
     r, body = get(client, "services/leak.json")
     assert r.status_code == 200 and body == {"service_code": "leak", "attributes": []}
@@ -132,40 +139,88 @@ def test_post_a_request_and_read_it_back(o311, client, outbox):
 
 
 def test_post_by_lat_long_finds_the_grid(o311, client):
-    r, body = post(client, api_key=KEY, service_code="other", description="路边井盖松动",
-                   lat="31.255", long="121.475")  # fmt: skip
+    r, body = post(
+        client,
+        api_key=KEY,
+        service_code="other",
+        description="路边井盖松动",
+        lat="31.255",
+        long="121.475",
+    )
     assert r.status_code == 201, body
     order = WorkOrder.objects.get(number=body[0]["service_request_id"])
     assert order.grid == o311.grid_a1 and order.compound is None
     assert float(order.latitude) == pytest.approx(31.255)
-    r, body = post(client, api_key=KEY, service_code="other", description="x",
-                   lat="30.0", long="120.0")  # fmt: skip
+    r, body = post(
+        client, api_key=KEY, service_code="other", description="x", lat="30.0", long="120.0"
+    )
     assert r.status_code == 400 and "not within" in body[0]["description"]
 
 
 @pytest.mark.parametrize(
     "data, status, words",
     [
-        ({"service_code": "leak", "description": "x", "address_string": "雨泉花园"}, 400,
-         "api_key"),
-        ({"api_key": "wrong", "service_code": "leak", "description": "x",
-          "address_string": "雨泉花园"}, 403, "api_key"),
-        ({"api_key": KEY, "description": "x", "address_string": "雨泉花园"}, 400,
-         "service_code"),
-        ({"api_key": KEY, "service_code": "nope", "description": "x",
-          "address_string": "雨泉花园"}, 404, "service_code"),
-        ({"api_key": KEY, "service_code": "leak", "address_string": "雨泉花园"}, 400,
-         "description"),
+        (
+            {"service_code": "leak", "description": "x", "address_string": "雨泉花园"},
+            400,
+            "api_key",
+        ),
+        (
+            {
+                "api_key": "wrong",
+                "service_code": "leak",
+                "description": "x",
+                "address_string": "雨泉花园",
+            },
+            403,
+            "api_key",
+        ),
+        ({"api_key": KEY, "description": "x", "address_string": "雨泉花园"}, 400, "service_code"),
+        (
+            {
+                "api_key": KEY,
+                "service_code": "nope",
+                "description": "x",
+                "address_string": "雨泉花园",
+            },
+            404,
+            "service_code",
+        ),
+        (
+            {"api_key": KEY, "service_code": "leak", "address_string": "雨泉花园"},
+            400,
+            "description",
+        ),
         ({"api_key": KEY, "service_code": "leak", "description": "x"}, 400, "lat"),
-        ({"api_key": KEY, "service_code": "leak", "description": "x", "lat": "abc",
-          "long": "1"}, 400, "lat"),
-        ({"api_key": KEY, "service_code": "leak", "description": "x",
-          "address_string": "雨泉花园", "phone": "12345"}, 400, "phone"),
-        ({"api_key": KEY, "service_code": "leak", "description": "x",
-          "address_string": "雨泉花园", "jurisdiction_id": "310109012000"}, 403,
-         "jurisdiction"),
+        (
+            {"api_key": KEY, "service_code": "leak", "description": "x", "lat": "abc", "long": "1"},
+            400,
+            "lat",
+        ),
+        (
+            {
+                "api_key": KEY,
+                "service_code": "leak",
+                "description": "x",
+                "address_string": "雨泉花园",
+                "phone": "12345",
+            },
+            400,
+            "phone",
+        ),
+        (
+            {
+                "api_key": KEY,
+                "service_code": "leak",
+                "description": "x",
+                "address_string": "雨泉花园",
+                "jurisdiction_id": "310109012000",
+            },
+            403,
+            "jurisdiction",
+        ),
     ],
-)  # fmt: skip
+)
 def test_post_errors_are_open311_shaped_and_save_nothing(o311, client, data, status, words):
     r, body = post(client, **data)
     assert r.status_code == status
@@ -176,12 +231,14 @@ def test_post_errors_are_open311_shaped_and_save_nothing(o311, client, data, sta
 
 def test_inactive_key_and_key_of_an_account_without_intake(o311, client):
     Open311ApiKey.objects.update(active=False)
-    r, _b = post(client, api_key=KEY, service_code="leak", description="x",
-                 address_string="雨泉花园")  # fmt: skip
+    r, _b = post(
+        client, api_key=KEY, service_code="leak", description="x", address_string="雨泉花园"
+    )
     assert r.status_code == 403
     api_key_issue(street=o311.street, user=o311.property, name="unit", raw="unit-key")
-    r, body = post(client, api_key="unit-key", service_code="leak", description="x",
-                   address_string="雨泉花园")  # fmt: skip
+    r, body = post(
+        client, api_key="unit-key", service_code="leak", description="x", address_string="雨泉花园"
+    )
     assert r.status_code == 403 and body[0]["code"] == 403
     assert not WorkOrder.objects.exists()
 
@@ -202,13 +259,13 @@ def test_request_list_filters(o311, client):
     assert [b["service_request_id"] for b in body] == [dispatched.number]
     _r, body = get(client, "requests.json", status="closed", start_date="2026-11-01T00:00:00Z")
     assert [b["service_request_id"] for b in body] == [closed.number]
-    _r, body = get(client, "requests.json", service_code="lift",
-                   start_date="2026-11-01T00:00:00Z")  # fmt: skip
+    _r, body = get(client, "requests.json", service_code="lift", start_date="2026-11-01T00:00:00Z")
     assert [b["service_request_id"] for b in body] == [dispatched.number]
     _r, body = get(client, "requests.json", service_request_id=f"{closed.number},nope")
     assert [b["service_request_id"] for b in body] == [closed.number]
-    _r, body = get(client, "requests.json", end_date="2026-11-01T00:00:00Z",
-                   start_date="2026-10-01T00:00:00Z")  # fmt: skip
+    _r, body = get(
+        client, "requests.json", end_date="2026-11-01T00:00:00Z", start_date="2026-10-01T00:00:00Z"
+    )
     assert body == []
     r, body = get(client, "requests.json", start_date="yesterday")
     assert r.status_code == 400 and body[0]["code"] == 400

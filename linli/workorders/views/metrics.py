@@ -48,10 +48,14 @@ def _query(request):
     nodes = selectors_pages.metrics_nodes(actor)
     cats = {c.pk: c for c in selectors_pages.street_categories(actor, P_METRICS)}
     units = {u.pk: u for u in selectors_pages.street_units(actor, P_METRICS)}
-    form = f.MetricsForm(
-        request.GET or None, nodes=nodes, categories=cats.values(), units=units.values()
-    )
     today = timezone.localdate()
+    form = f.MetricsForm(
+        request.GET or None,
+        nodes=nodes,
+        categories=cats.values(),
+        units=units.values(),
+        initial={"month": f"{today:%Y-%m}"},
+    )
     if form.is_bound and not form.is_valid():
         return form, None
     d = form.cleaned_data if form.is_bound else {}
@@ -123,6 +127,8 @@ def metrics_page(request):
             "scope_name": q["node"].name if q["node"] else _("Everything I can see"),
             "chart": chart,
             "export_query": request.GET.urlencode(),
+            "this_month": f"{timezone.localdate():%Y-%m}",
+            "last_month": f"{timezone.localdate().replace(day=1) - dt.timedelta(days=1):%Y-%m}",
         }
     )
     return render(request, "workorders/metrics.html", ctx)

@@ -146,6 +146,24 @@ def overdue(request):
 # Actions shown as one form: check (pass) / rework, follow-up (satisfied) / reopen.
 FORM_OF = {"rework": "check", "reopen": "follow_up"}
 ACTIONS = {FORM_OF.get(n, n) for n in TRANSITIONS}
+# The forward step first (its panel opens by default), then the less common ones.
+FORM_ORDER = [
+    "verify",
+    "dispatch",
+    "start",
+    "report_back",
+    "check",
+    "follow_up",
+    "close",
+    "update",
+    "return",
+    "merge",
+    "reject",
+    "extend",
+    "escalate",
+    "withdraw",
+]
+assert set(FORM_ORDER) == ACTIONS
 
 
 def _units(order):
@@ -155,11 +173,9 @@ def _units(order):
 def _forms_for(actor, detail, bound: dict | None = None) -> dict:
     """One unbound form per allowed action (or the bound one that failed)."""
     order = detail.order
-    names = []
-    for name in detail.action_names:
-        name = FORM_OF.get(name, name)
-        if name not in names:
-            names.append(name)
+    names = sorted(
+        {FORM_OF.get(n, n) for n in detail.action_names}, key=lambda n: FORM_ORDER.index(n)
+    )
     forms = {}
     units = None
     for name in names:

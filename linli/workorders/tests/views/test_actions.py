@@ -21,9 +21,16 @@ def act(client, order, name, data=None, **extra):
 
 def state(order) -> tuple:
     o = WorkOrder.objects.get(pk=order.pk)
-    return (o.status, o.lead_unit_id, o.rework_count, o.extension_count, o.escalation_level,
-            o.satisfaction, WorkOrderEvent.objects.filter(order=o).count(),
-            o.photos.count())  # fmt: skip
+    return (
+        o.status,
+        o.lead_unit_id,
+        o.rework_count,
+        o.extension_count,
+        o.escalation_level,
+        o.satisfaction,
+        WorkOrderEvent.objects.filter(order=o).count(),
+        o.photos.count(),
+    )
 
 
 def status(order) -> str:
@@ -41,8 +48,12 @@ def test_happy_path_through_the_pages(wo, login):
     assert r.status_code == 302 and r.url == reverse("workorders:detail", args=[o.pk])
     o.refresh_from_db()
     assert o.status == "verified" and o.photos.count() == 2
-    r = act(gw, o, "dispatch", {"lead_unit": wo.property_co.pk, "co_units": [wo.municipal.pk],
-                                "note": "借调升降车"})  # fmt: skip
+    r = act(
+        gw,
+        o,
+        "dispatch",
+        {"lead_unit": wo.property_co.pk, "co_units": [wo.municipal.pk], "note": "借调升降车"},
+    )
     assert r.status_code == 302
     o.refresh_from_db()
     assert o.status == "dispatched" and o.lead_unit == wo.property_co
@@ -232,8 +243,12 @@ def test_report_back_needs_an_after_photo(wo, login):
 def test_ten_photos_are_refused(wo, login):
     o = wo.intake()
     before = state(o)
-    r = act(login(wo.grid_a1_worker), o, "verify",
-            {"note": "", "photos": [photo(f"p{i}.jpg") for i in range(10)]})  # fmt: skip
+    r = act(
+        login(wo.grid_a1_worker),
+        o,
+        "verify",
+        {"note": "", "photos": [photo(f"p{i}.jpg") for i in range(10)]},
+    )
     assert r.status_code == 400
     assert b"At most 9 photos can be attached at once." in r.content
     assert state(o) == before

@@ -52,8 +52,15 @@ def test_proxy_intake_needs_the_resident_and_uses_their_home(wo, login):
     r = staff_post(c, wo, channel=Channel.PROXY, reporter_name="", reporter_phone="")
     assert r.status_code == 400 and not WorkOrder.objects.exists()
     assert b"Choose the resident this request is made for" in r.content
-    r = staff_post(c, wo, channel=Channel.PROXY, reporter_resident=wo.zhou.pk, where="home",
-                   reporter_name="", reporter_phone="")  # fmt: skip
+    r = staff_post(
+        c,
+        wo,
+        channel=Channel.PROXY,
+        reporter_resident=wo.zhou.pk,
+        where="home",
+        reporter_name="",
+        reporter_phone="",
+    )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
     assert o.channel == "proxy" and o.reporter_resident == wo.zhou
@@ -74,12 +81,20 @@ def test_resident_out_of_scope_cannot_be_picked(wo, login):
 
 def test_hotline_and_wechat_with_free_text_place_in_a_grid(wo, login):
     c = login(wo.grid_a1_worker)
-    r = staff_post(c, wo, channel=Channel.HOTLINE, where="other", grid=wo.grid_a1.pk,
-                   location_text="")  # fmt: skip
+    r = staff_post(
+        c, wo, channel=Channel.HOTLINE, where="other", grid=wo.grid_a1.pk, location_text=""
+    )
     assert r.status_code == 400 and b"Describe where the problem is." in r.content
-    r = staff_post(c, wo, channel=Channel.WECHAT_GROUP, where="other", grid=wo.grid_a1.pk,
-                   location_text="新港路 150 弄口", category=wo.cats["clutter"].pk,
-                   description="【群消息】弄口堆了好多建筑垃圾，晚上走路很危险")  # fmt: skip
+    r = staff_post(
+        c,
+        wo,
+        channel=Channel.WECHAT_GROUP,
+        where="other",
+        grid=wo.grid_a1.pk,
+        location_text="新港路 150 弄口",
+        category=wo.cats["clutter"].pk,
+        description="【群消息】弄口堆了好多建筑垃圾，晚上走路很危险",
+    )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
     assert o.channel == "wechat_group" and o.grid == wo.grid_a1 and o.compound is None
@@ -104,8 +119,9 @@ def test_oversized_photo_keeps_the_typed_form(wo, login):
 
 
 def test_duplicate_suggestions_while_typing(wo, login):
-    first = wo.intake(compound=wo.compound_a1, description="楼道堆满纸箱旧家具，堵住通道",
-                      category="clutter")  # fmt: skip
+    first = wo.intake(
+        compound=wo.compound_a1, description="楼道堆满纸箱旧家具，堵住通道", category="clutter"
+    )
     c = login(wo.grid_a1_worker)
     r = c.get(
         reverse("workorders:similar"),
@@ -114,7 +130,7 @@ def test_duplicate_suggestions_while_typing(wo, login):
             "compound": wo.compound_a1.pk,
             "where": "compound",
             "description": "楼道堆满纸箱和旧家具",
-        },  # fmt: skip
+        },
         **EN,
     )
     assert first.number in r.content.decode()
@@ -125,7 +141,7 @@ def test_duplicate_suggestions_while_typing(wo, login):
             "compound": wo.compound_a1.pk,
             "where": "compound",
             "description": "楼道堆满纸箱和旧家具",
-        },  # fmt: skip
+        },
         **EN,
     )
     assert first.number not in r.content.decode()
@@ -137,7 +153,7 @@ def test_duplicate_suggestions_while_typing(wo, login):
             "compound": wo.compound_a1.pk,
             "where": "compound",
             "description": "楼道堆满纸箱和旧家具",
-        },  # fmt: skip
+        },
     )
     assert first.number not in r.content.decode()
 
@@ -160,9 +176,16 @@ def test_resident_reports_from_home_with_photos(wo, login):
     r = c.get(RES_NEW, **EN)
     assert r.status_code == 200 and b'class="resident"' in r.content
     assert "雨泉花园 1-1-301" in r.content.decode()
-    r = c.post(RES_NEW, {"category": wo.cats["leak"].pk, "description": "卧室墙面渗水",
-                         "where": "home", "photos": [photo(f"{i}.jpg") for i in range(9)]},
-               **EN)  # fmt: skip
+    r = c.post(
+        RES_NEW,
+        {
+            "category": wo.cats["leak"].pk,
+            "description": "卧室墙面渗水",
+            "where": "home",
+            "photos": [photo(f"{i}.jpg") for i in range(9)],
+        },
+        **EN,
+    )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
     assert r.url == reverse("workorders:mine_detail", args=[o.pk])
@@ -172,23 +195,46 @@ def test_resident_reports_from_home_with_photos(wo, login):
 
 def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
     c = login(wo.resident_user)
-    r = c.post(RES_NEW, {"category": wo.cats["public_lighting"].pk, "description": "路灯不亮",
-                         "where": "compound", "compound": wo.compound_a2.pk,
-                         "location_text": "2号楼门口"}, **EN)  # fmt: skip
+    r = c.post(
+        RES_NEW,
+        {
+            "category": wo.cats["public_lighting"].pk,
+            "description": "路灯不亮",
+            "where": "compound",
+            "compound": wo.compound_a2.pk,
+            "location_text": "2号楼门口",
+        },
+        **EN,
+    )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
     assert o.compound == wo.compound_a2 and o.grid == wo.grid_a2 and o.public_area
-    r = c.post(RES_NEW, {"category": wo.cats["other"].pk, "description": "共享单车乱停",
-                         "where": "other", "location_text": "小区门口"}, **EN)  # fmt: skip
+    r = c.post(
+        RES_NEW,
+        {
+            "category": wo.cats["other"].pk,
+            "description": "共享单车乱停",
+            "where": "other",
+            "location_text": "小区门口",
+        },
+        **EN,
+    )
     assert r.status_code == 302
     assert WorkOrder.objects.order_by("-id").first().grid == wo.grid_a1
 
 
 def test_resident_ten_photos_refused_and_form_kept(wo, login):
     c = login(wo.resident_user)
-    r = c.post(RES_NEW, {"category": wo.cats["leak"].pk, "description": "卧室墙面渗水",
-                         "where": "home", "photos": [photo(f"{i}.jpg") for i in range(10)]},
-               **EN)  # fmt: skip
+    r = c.post(
+        RES_NEW,
+        {
+            "category": wo.cats["leak"].pk,
+            "description": "卧室墙面渗水",
+            "where": "home",
+            "photos": [photo(f"{i}.jpg") for i in range(10)],
+        },
+        **EN,
+    )
     assert r.status_code == 400 and not WorkOrder.objects.exists()
     assert b"At most 9 photos can be attached at once." in r.content
     assert "卧室墙面渗水" in r.content.decode()
@@ -196,8 +242,16 @@ def test_resident_ten_photos_refused_and_form_kept(wo, login):
 
 def test_resident_cannot_report_for_another_street_compound(wo, login):
     c = login(wo.resident_user)
-    r = c.post(RES_NEW, {"category": wo.cats["leak"].pk, "description": "x",
-                         "where": "compound", "compound": wo.compound_t.pk}, **EN)  # fmt: skip
+    r = c.post(
+        RES_NEW,
+        {
+            "category": wo.cats["leak"].pk,
+            "description": "x",
+            "where": "compound",
+            "compound": wo.compound_t.pk,
+        },
+        **EN,
+    )
     assert r.status_code == 400 and not WorkOrder.objects.exists()
 
 

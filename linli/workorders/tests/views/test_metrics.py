@@ -67,32 +67,67 @@ def month(wo):
     """Six leak orders (48-hour deadline) in A1; see each comment for its part in November."""
     sat = {"satisfaction": "satisfied"}
     # o1: received Nov 2, closed Nov 3 after 24 h, on time, 满意.
-    o1 = walk(wo, wo.intake(at=at(11, 2, 10)), [*handled(11, 2),
-              ("report_back", at(11, 3, 8), {}), ("check", at(11, 3, 9), {}),
-              ("follow_up", at(11, 3, 9, 30), sat), ("close", at(11, 3, 10), {})])  # fmt: skip
+    o1 = walk(
+        wo,
+        wo.intake(at=at(11, 2, 10)),
+        [
+            *handled(11, 2),
+            ("report_back", at(11, 3, 8), {}),
+            ("check", at(11, 3, 9), {}),
+            ("follow_up", at(11, 3, 9, 30), sat),
+            ("close", at(11, 3, 10), {}),
+        ],
+    )
     # o2: received Nov 5, reworked once, closed Nov 10 after 120 h (late), 基本满意.
-    o2 = walk(wo, wo.intake(at=at(11, 5, 10)), [*handled(11, 5),
-              ("report_back", at(11, 6, 10), {}), ("rework", at(11, 6, 11), {}),
-              ("report_back", at(11, 8, 10), {}), ("check", at(11, 8, 11), {}),
-              ("follow_up", at(11, 9, 10), {"satisfaction": "basically"}),
-              ("close", at(11, 10, 10), {})])  # fmt: skip
+    o2 = walk(
+        wo,
+        wo.intake(at=at(11, 5, 10)),
+        [
+            *handled(11, 5),
+            ("report_back", at(11, 6, 10), {}),
+            ("rework", at(11, 6, 11), {}),
+            ("report_back", at(11, 8, 10), {}),
+            ("check", at(11, 8, 11), {}),
+            ("follow_up", at(11, 9, 10), {"satisfaction": "basically"}),
+            ("close", at(11, 10, 10), {}),
+        ],
+    )
     # o3: received Nov 10, still in progress: overdue now.
     o3 = walk(wo, wo.intake(at=at(11, 10, 10)), handled(11, 10))
     # o4: received Nov 11, merged into o3 (a duplicate).
     o4 = wo.intake(at=at(11, 11, 10))
     o4 = services.workorder_merge(actor=wo.grid_a1_worker, order=o4, into=o3, at=at(11, 11, 11))
     # o5: received Oct 30, checked and rated in October, closed Nov 1 12:00 after 50 h (late).
-    o5 = walk(wo, wo.intake(at=at(10, 30, 10)), [*handled(10, 30),
-              ("report_back", at(10, 31, 8), {}), ("check", at(10, 31, 10), {}),
-              ("follow_up", at(10, 31, 11), sat), ("close", at(11, 1, 12), {})])  # fmt: skip
+    o5 = walk(
+        wo,
+        wo.intake(at=at(10, 30, 10)),
+        [
+            *handled(10, 30),
+            ("report_back", at(10, 31, 8), {}),
+            ("check", at(10, 31, 10), {}),
+            ("follow_up", at(10, 31, 11), sat),
+            ("close", at(11, 1, 12), {}),
+        ],
+    )
     # o6: received Nov 12, checked Nov 13, resident 不满意 → reopened: overdue now.
-    o6 = walk(wo, wo.intake(at=at(11, 12, 10)), [*handled(11, 12),
-              ("report_back", at(11, 13, 10), {}), ("check", at(11, 13, 11), {}),
-              ("follow_up", at(11, 13, 12),
-               {"satisfaction": "dissatisfied", "comment": "还在漏"})])  # fmt: skip
+    o6 = walk(
+        wo,
+        wo.intake(at=at(11, 12, 10)),
+        [
+            *handled(11, 12),
+            ("report_back", at(11, 13, 10), {}),
+            ("check", at(11, 13, 11), {}),
+            ("follow_up", at(11, 13, 12), {"satisfaction": "dissatisfied", "comment": "还在漏"}),
+        ],
+    )
     assert [o.status for o in (o1, o2, o3, o4, o5, o6)] == [
-        "closed", "closed", "in_progress", "merged", "closed", "in_progress"
-    ]  # fmt: skip
+        "closed",
+        "closed",
+        "in_progress",
+        "merged",
+        "closed",
+        "in_progress",
+    ]
     return wo
 
 

@@ -71,8 +71,13 @@ def test_cadre_sees_neighbourhood_admin_sees_street_not_other_street(orders, log
 
 
 def test_detail_out_of_scope_is_404_for_every_page(orders, login):
-    for user in (orders.grid_b1_worker, orders.other_admin, orders.nobody, orders.volunteer,
-                 orders.leader):  # fmt: skip
+    for user in (
+        orders.grid_b1_worker,
+        orders.other_admin,
+        orders.nobody,
+        orders.volunteer,
+        orders.leader,
+    ):
         c = login(user)
         for name in ("detail", "slip"):
             assert c.get(url(name, orders.a1.pk)).status_code == 404, (user, name)
@@ -198,8 +203,14 @@ def test_photos_served_only_to_those_who_may_see_them(orders, login):
 
 
 def test_pages_need_login(orders, client):
-    for name, args in (("queue", ()), ("list", ()), ("detail", (orders.a1.pk,)),
-                       ("mine", ()), ("metrics", ()), ("inbox", ())):  # fmt: skip
+    for name, args in (
+        ("queue", ()),
+        ("list", ()),
+        ("detail", (orders.a1.pk,)),
+        ("mine", ()),
+        ("metrics", ()),
+        ("inbox", ()),
+    ):
         r = client.get(url(name, *args))
         assert r.status_code == 302 and "/accounts/login/" in r.url
 
