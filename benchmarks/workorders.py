@@ -80,7 +80,7 @@ def generate(world, cats) -> None:
                 c + interval '1 day', c + interval '5 days', c + interval '4 days',
                 0, CASE WHEN g %% 20 = 3 THEN 1 ELSE 0 END, 0,
                 false, CASE WHEN g %% 20 < 17 THEN 'satisfied' ELSE '' END, '', c, c,
-                CASE WHEN g %% 20 < 17 THEN c + ((g * 7919) %% 11520) * interval '1 minute' END,
+                CASE WHEN g %% 20 < 17 THEN c + ((g::bigint * 7919) %% 11520) * interval '1 minute' END,
                 %(unit)s
             FROM generate_series(1, %(n)s) AS g,
                  LATERAL (SELECT now() - (g %% 525600) * interval '1 minute' AS c) AS t

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from linli.api import api
+from linli.api import api, unknown_route
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("workorders/", include("linli.workorders.urls")),
     path("open311/v2/", include("linli.workorders.open311")),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<path>.*)$", unknown_route),
 ]

@@ -121,3 +121,8 @@ def _field_name(loc) -> str:
 api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/workorders", "linli.workorders.api.router")
+
+
+def unknown_route(request, path: str = ""):
+    """Any /api/v1/ path no router matches: the same JSON 404 as a missing record."""
+    return not_found(request, Http404())

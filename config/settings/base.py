@@ -22,7 +22,15 @@ SECRET_KEY = env("LINLI_SECRET_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = [h for h in (env("LINLI_ALLOWED_HOSTS", "") or "").split(",") if h]
 
+# Linli's apps come first: for a msgid translated in several catalogues, Django uses the
+# app listed first, and our wording (退出, 查找 ...) must win over Django's own.
 INSTALLED_APPS = [
+    "linli.core",
+    "linli.accounts",
+    "linli.grids",
+    "linli.registry",
+    "linli.workorders",
+    "linli.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -35,12 +43,6 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tasks",
     "django_tasks_db",
-    "linli.core",
-    "linli.accounts",
-    "linli.grids",
-    "linli.registry",
-    "linli.workorders",
-    "linli.demo",
 ]
 
 MIDDLEWARE = [

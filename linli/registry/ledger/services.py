@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import pii
-from linli.core.errors import Conflict, InvalidInput
+from linli.core.errors import Conflict
 from linli.core.models import AuditEvent
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
@@ -42,7 +43,7 @@ from ..models import (
 )
 from ..tags import refresh_derived_tags
 from .bulk import Inserter, lock_street
-from .plan import DEFAULT_STATUS, DEFAULT_TENURE, Plan, build_plan, tags_for
+from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
 from .reader import SheetLayout, read_rows
 from .rows import RowError, RowParser
 from .safety import LedgerFileError, check_workbook
@@ -136,8 +137,6 @@ def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob
     filename = os.path.basename(filename or "ledger.xlsx")[:200]
     with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
         declared = getattr(upload, "size", None)
-        from django.conf import settings
-
         if declared is not None and declared > settings.LINLI_IMPORT_MAX_BYTES:
             sha, size = "", declared
         else:
@@ -212,9 +211,24 @@ def ledger_commit(*, actor, job_id: int, sha256: str) -> ImportJob:
     return job
 
 
-def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> Analysis:
+@dataclass
+class ImportResult:
+    """What the command line prints: counts, errors (as stored), and whether it is clean."""
+
+    counts: dict
+    errors: list[dict]
+    ok: bool
+
+
+def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> ImportResult:
     """The command line's import: analyse, and unless ``dry_run`` apply in one transaction.
-    With an actor the import is recorded as an ImportJob like one from the page."""
+
+    With an actor the import goes through ``ledger_preview``/``ledger_commit`` exactly as
+    from the page (their scope, an ImportJob). Without one it runs as the operator over
+    the whole street and records no job (a job needs a person to answer for it).
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError(path)
     _check_street(actor, street_id)
     if actor is not None:
         perms.require(actor, perms.REGISTRY_IMPORT)
@@ -222,18 +236,17 @@ def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> Analysis:
             job = ledger_preview(
                 actor=actor, street_id=street_id, upload=handle, filename=os.path.basename(path)
             )
-        analysis = analyse(actor=actor, street_id=street_id, path=path)
         if not dry_run and job.status == ImportStatus.PREVIEWED:
             job = ledger_commit(actor=actor, job_id=job.pk, sha256=job.sha256)
-            if job.status != ImportStatus.COMMITTED:
-                raise InvalidInput(_("The registry changed since the preview; nothing was saved."))
-        return analysis
+        ok = job.status in (ImportStatus.PREVIEWED, ImportStatus.COMMITTED)
+        return ImportResult(job.counts, job.errors, ok)
     analysis = analyse(actor=None, street_id=street_id, path=path)
+    counts = analysis.counts()
     if analysis.ok and not dry_run:
         with transaction.atomic():
             lock_street(street_id)
             apply_plan(actor=None, plan=analysis.plan, job_id=None)
-    return analysis
+    return ImportResult(counts, analysis.errors_json(), analysis.ok)
 
 
 # --- applying a plan -------------------------------------------------------------------------
@@ -282,9 +295,9 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
             group.household_id = group.existing.pk
             group.grid_id = group.existing.grid_id
             if "tenure" in group.changes:
-                group.existing.tenure = group.tenure
-                group.existing.updated_at = now
-                tenure_updates.append(group.existing)
+                tenure_updates.append(
+                    Household(pk=group.existing.pk, tenure=group.tenure, updated_at=now)
+                )
     households.flush()
     _bulk_update(tenure_updates, ["tenure", "updated_at"])
 
@@ -326,12 +339,17 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
                     row.status or DEFAULT_STATUS, None, now, now,
                 )  # fmt: skip
                 continue
-            resident = person.existing
-            person.resident_id = resident.pk
+            known = person.existing
+            person.resident_id = known.pk
             if not person.changes:
                 continue
-            if resident.household_id and resident.household_id != household_id:
-                touched.add(resident.household_id)
+            if known.household_id and known.household_id != household_id:
+                touched.add(known.household_id)
+            resident = Resident(
+                pk=known.pk,
+                street_id=street_id,
+                **{name: getattr(known, name) for name in PERSON_FIELDS if name != "pk"},
+            )
             fields = _apply_resident_changes(resident, person, household_id, group.grid_id)
             if fields:
                 resident.updated_at = now
@@ -376,7 +394,7 @@ def _insert_places(plan: Plan, changed) -> None:
         d = plan.dwellings[group.key]
         if group.area is not None and d.pk is not None and d.area_m2 != group.area:
             d.area_m2 = group.area
-            area_updates.append(d)
+            area_updates.append(Dwelling(pk=d.pk, area_m2=group.area))
         elif d.pk is None and group.area is not None:
             d.area_m2 = group.area
     for d in plan.dwellings.values():
@@ -436,8 +454,8 @@ def _apply_tags(plan: Plan, changed) -> None:
         HouseholdTag.objects.filter(pk__in=delete_h[i : i + BATCH]).delete()
     for i in range(0, len(delete_r), BATCH):
         ResidentTag.objects.filter(pk__in=delete_r[i : i + BATCH]).delete()
-    _bulk_update(level_h, ["level"])
-    _bulk_update(level_r, ["level"])
+    _bulk_update([HouseholdTag(pk=x.pk, level=x.level) for x in level_h], ["level"])
+    _bulk_update([ResidentTag(pk=x.pk, level=x.level) for x in level_r], ["level"])
     new_h.flush()
     new_r.flush()
 
@@ -448,7 +466,7 @@ def _diff_tags(have: dict, wanted: dict[int, str], deletes: list, level_updates:
             deletes.append(link.pk)
         elif link.level != wanted[tag_id]:
             link.level = wanted[tag_id]
-            level_updates.append(link)
+            level_updates.append(link)  # a record: turned into a model row below
 
 
 def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:

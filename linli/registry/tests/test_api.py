@@ -739,3 +739,9 @@ def test_openapi_document_is_public_typed_and_declares_bearer(client):
     assert {"400", "403"} <= set(doc["paths"]["/api/v1/households/{id}"]["get"]["responses"])
     resident = doc["components"]["schemas"]["ResidentOut"]["properties"]
     assert {"id_number", "phone", "pii_masked"} <= set(resident)
+
+
+def test_unknown_api_route_is_a_json_404(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -72,7 +72,8 @@ def staff_new(request):
         status = 400
         channel = form.data.get("channel") or channel
     else:
-        form = f.StaffIntakeForm(initial={"channel": channel}, **lists)
+        where = f.WHERE_HOME if channel == Channel.PROXY else f.WHERE_COMPOUND
+        form = f.StaffIntakeForm(initial={"channel": channel, "where": where}, **lists)
     return render(
         request,
         "workorders/intake_staff.html",

@@ -40,7 +40,7 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No active user {options['user']}")
         try:
-            analysis = import_file(
+            result = import_file(
                 actor=actor, street_id=street.pk, path=options["file"], dry_run=options["dry_run"]
             )
         except Http404:
@@ -49,14 +49,15 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         except FileNotFoundError:
             raise CommandError(f"No such file: {options['file']}") from None
-        counts = analysis.counts()
-        errors = analysis.errors_json()
+        counts, errors = result.counts, result.errors
         if options["json"]:
             self.stdout.write(json.dumps({"counts": counts, "errors": errors}, ensure_ascii=False))
         else:
-            self._report(counts, errors, options["dry_run"] or not analysis.ok)
-        if not analysis.ok:
-            raise CommandError(f"{counts.get('errors_total', len(errors))} error(s); nothing saved.")
+            self._report(counts, errors, options["dry_run"] or not result.ok)
+        if not result.ok:
+            raise CommandError(
+                f"{counts.get('errors_total', len(errors))} error(s); nothing saved."
+            )
 
     def _report(self, counts: dict, errors: list[dict], nothing_saved: bool) -> None:
         out = self.stdout

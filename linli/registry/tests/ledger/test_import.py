@@ -210,3 +210,30 @@ def test_another_users_job_is_not_found(world):
     with pytest.raises(Http404):
         commit(world.admin, job)
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.PREVIEWED
+
+
+def test_update_tenure_area_tag_level_and_removed_tag(world):
+    from linli.registry.models import Tag
+
+    rows = [
+        row(compound="榆兰新村", building="5", room="101", name="赵嫦娥", idn=world.zhao.id_number,
+            tenure="租住", area=70, tags="残疾(一级)、困难家庭"),
+        row(room="301", name="周美华", idn=world.zhou.id_number, tags=""),
+        row(room="301", name="王建国", idn=world.wang.id_number, relation="配偶", tags=""),
+    ]  # fmt: skip
+    job = preview(world, world.admin, rows)
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    assert job.counts["households"] == {"new": 0, "updated": 2, "unchanged": 0}
+    assert job.counts["residents"] == {"new": 0, "updated": 2, "unchanged": 1}
+    commit(world.admin, job)
+    world.hh_b1.refresh_from_db()
+    assert world.hh_b1.tenure == Tenure.TENANT
+    assert float(world.hh_b1.dwelling.area_m2) == 70.0
+    assert ResidentTag.objects.get(resident=world.zhao, tag__code="disabled").level == "一级"
+    codes = set(world.hh_b1.tag_links.values_list("tag__code", flat=True))
+    assert codes == {"hardship", "tenant", "elderly_only"}  # file tag; derived 租户, 纯老户
+    # An empty tag cell removes the staff tags the importer can see (王建国's 党员).
+    assert not ResidentTag.objects.filter(resident=world.wang, tag__code="party_member").exists()
+    assert Tag.objects.filter(code="party_member", street=world.street).exists()
+    changes = AuditEvent.objects.get(verb="import", target_id=world.hh_b1.pk).changes
+    assert changes["fields"] == ["area", "tags", "tenure"] and changes["members_changed"] == 1
