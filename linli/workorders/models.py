@@ -272,6 +272,11 @@ class WorkOrder(StreetOwned):
             models.Index(
                 fields=["resolve_due"], condition=Q(overdue_at__isnull=True), name="wo_due"
             ),
+            models.Index(
+                fields=["overdue_at"],
+                condition=Q(overdue_at__isnull=False, auto_escalated_at__isnull=True),
+                name="wo_escalate",
+            ),
         ]
         ordering = ["-created_at", "-id"]
         verbose_name = _("work order")

@@ -454,6 +454,11 @@ def request_create(request):
     )
 
 
+@open311_view(("GET", "POST"))
+def xml_not_offered(request, rest: str):
+    raise Open311Error(400, _("Only the JSON format is offered; use .json."))
+
+
 app_name = "open311"
 urlpatterns = [
     path("discovery.json", discovery, name="discovery"),
@@ -462,4 +467,5 @@ urlpatterns = [
     path("requests.json", requests_endpoint, name="requests"),
     path("requests/<str:number>.json", request_detail, name="request"),
     path("tokens/<str:token>.json", token_detail, name="token"),
+    path("<path:rest>.xml", xml_not_offered, name="xml"),
 ]

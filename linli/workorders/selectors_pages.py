@@ -7,6 +7,7 @@ itself is always read through ``selectors.workorder_get`` / ``workorder_detail``
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from linli.core.models import Notification
 from linli.grids import permissions as perms
@@ -172,8 +173,6 @@ def my_requests(actor) -> QuerySet:
 
 def photo_get(actor, order_pk: int, photo_pk: int) -> WorkOrderPhoto:
     """A photo of an order the actor may see; residents only photos of public events."""
-    from django.http import Http404
-
     detail = selectors.workorder_detail(actor=actor, pk=order_pk)
     for p in detail.photos:
         if p.pk == photo_pk:

@@ -26,7 +26,6 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -66,23 +65,45 @@ def _grid_recipients(grid_ids: set[int], *, with_cadres: bool) -> dict[int, set[
 
 def _digest(stamped, kind: str, template: str, run_key: str, *, with_cadres: bool) -> int:
     """One message per person per run: 'N orders ... in your grids'."""
-    counts = dict(
-        stamped.values_list("grid_id").annotate(n=Count("id")).values_list("grid_id", "n")
-    )
-    if not counts:
-        return 0
+    counts: dict[int, int] = defaultdict(int)
+    streets: dict[int, int] = {}
+    for _pk, grid_id, street_id, _status in stamped:
+        counts[grid_id] += 1
+        streets[grid_id] = street_id
     per_user: dict[int, tuple[int, int]] = {}
     for grid_id, users in _grid_recipients(set(counts), with_cadres=with_cadres).items():
-        street_id = GridNode.objects.filter(pk=grid_id).values_list("street_id", flat=True).first()
         for uid in users:
-            n, _street = per_user.get(uid, (0, street_id))
-            per_user[uid] = (n + counts[grid_id], street_id)
+            n, _street = per_user.get(uid, (0, streets[grid_id]))
+            per_user[uid] = (n + counts[grid_id], streets[grid_id])
     for uid, (n, street_id) in per_user.items():
         deliver(
             [Message(kind=kind, subject=template % {"count": n}, user_id=uid, street_id=street_id)],
             dedupe_key=f"{run_key}-{uid}",
         )
-    return sum(counts.values())
+    return len(stamped)
+
+
+def _stamp(candidates, marker: str, now: dt.datetime, **also) -> list[tuple]:
+    """Set ``marker = now`` on the candidates still unmarked, in batches of conditional
+    UPDATEs (the candidates' conditions are repeated in each UPDATE), and return
+    (pk, grid_id, street_id, status) of exactly the rows this run stamped.
+
+    Candidates are found through the partial indexes on the marker columns, and the
+    read-back goes by primary key, so the sweep never scans all open orders.
+    """
+    stamped: list[tuple] = []
+    ids = list(candidates.values_list("pk", flat=True))
+    for i in range(0, len(ids), BATCH):
+        chunk = ids[i : i + BATCH]
+        candidates.filter(pk__in=chunk, **{f"{marker}__isnull": True}).update(
+            **{marker: now}, **also
+        )
+        stamped += list(
+            WorkOrder.objects.filter(pk__in=chunk, **{marker: now}).values_list(
+                "pk", "grid_id", "street_id", "status"
+            )
+        )
+    return stamped
 
 
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
@@ -91,41 +112,47 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     run_key = f"sweep-{now.isoformat()}"
     running = WorkOrder.objects.filter(status__in=RUNNING)
 
-    warned = running.filter(
-        warned_at__isnull=True, warn_at__lte=now, resolve_due__gte=now, overdue_at__isnull=True
+    warned = _stamp(
+        running.filter(
+            warned_at__isnull=True, warn_at__lte=now, resolve_due__gte=now, overdue_at__isnull=True
+        ),
+        "warned_at",
+        now,
     )
-    n_warn = warned.update(warned_at=now)
     _digest(
-        WorkOrder.objects.filter(warned_at=now),
+        warned,
         "workorder.due_soon",
         _("%(count)d work orders are due soon"),
         f"{run_key}-warn",
         with_cadres=False,
     )
 
-    n_overdue = running.filter(overdue_at__isnull=True, resolve_due__lt=now).update(overdue_at=now)
+    overdue = _stamp(
+        running.filter(overdue_at__isnull=True, resolve_due__lt=now), "overdue_at", now
+    )
     _digest(
-        WorkOrder.objects.filter(overdue_at=now),
+        overdue,
         "workorder.overdue",
         _("%(count)d work orders are overdue"),
         f"{run_key}-overdue",
         with_cadres=True,
     )
 
-    n_escalated = 0
     with transaction.atomic():
-        n_escalated = running.filter(
-            overdue_at__isnull=False,
-            auto_escalated_at__isnull=True,
-            escalation_level=Level.GRID,
-            category__auto_escalate=True,
-        ).update(auto_escalated_at=now, escalation_level=Level.NEIGHBOURHOOD)
-        stamped = WorkOrder.objects.filter(auto_escalated_at=now).values_list(
-            "pk", "street_id", "status"
+        escalated = _stamp(
+            running.filter(
+                overdue_at__isnull=False,
+                auto_escalated_at__isnull=True,
+                escalation_level=Level.GRID,
+                category__auto_escalate=True,
+            ),
+            "auto_escalated_at",
+            now,
+            escalation_level=Level.NEIGHBOURHOOD,
         )
-        batch = []
-        for pk, street_id, status in stamped.iterator(chunk_size=BATCH):
-            batch.append(
+        note = _("Escalated automatically: the deadline has passed.")
+        for i in range(0, len(escalated), BATCH):
+            WorkOrderEvent.objects.bulk_create(
                 WorkOrderEvent(
                     street_id=street_id,
                     order_id=pk,
@@ -133,17 +160,13 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
                     verb="escalate",
                     from_status=status,
                     to_status=status,
-                    note=_("Escalated automatically: the deadline has passed."),
+                    note=note,
                     data={"level_from": Level.GRID, "level_to": Level.NEIGHBOURHOOD, "auto": True},
                     public=False,
                 )
+                for pk, _grid, street_id, status in escalated[i : i + BATCH]
             )
-            if len(batch) >= BATCH:
-                WorkOrderEvent.objects.bulk_create(batch)
-                batch = []
-        if batch:
-            WorkOrderEvent.objects.bulk_create(batch)
-    return {"warned": n_warn, "overdue": n_overdue, "escalated": n_escalated}
+    return {"warned": len(warned), "overdue": len(overdue), "escalated": len(escalated)}
 
 
 @task()

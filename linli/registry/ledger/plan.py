@@ -67,7 +67,7 @@ class NewPlace:
         self.area_m2 = None
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedResident:
     row: LedgerRow
     existing: Resident | None
@@ -77,7 +77,7 @@ class PlannedResident:
     resident_id: int | None = None  # set when applied
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedHousehold:
     key: tuple
     rows: list[LedgerRow]

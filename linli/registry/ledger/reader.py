@@ -81,7 +81,7 @@ def find_layout(first_rows: list[list], first_row_number: int) -> SheetLayout:
     return layout
 
 
-@dataclass
+@dataclass(slots=True)
 class SheetRow:
     number: int  # Excel row number, as the worker sees it
     cells: dict[str, object]  # column key → raw cell value (str, float, int, date, ...)

@@ -38,7 +38,7 @@ _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})
 _AREA_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:㎡|m²|m2|平方米|平米|平)?$")
 
 
-@dataclass
+@dataclass(slots=True)
 class RowError:
     row: int | None  # Excel row number; None for the file as a whole
     column: str  # the header as written in the file; "" when the whole row is meant
@@ -49,7 +49,7 @@ class RowError:
         return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class LedgerRow:
     """A row's values. ``None`` means "not given": an update keeps what is stored."""
 

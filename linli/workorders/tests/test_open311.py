@@ -301,3 +301,8 @@ def test_wrong_methods(o311, client):
     assert r.status_code == 405 and json.loads(r.content)[0]["code"] == 405
     r = client.post(BASE + "services.json")
     assert r.status_code == 405
+
+
+def test_xml_is_not_offered(o311, client):
+    r = client.get(BASE + "services.xml")
+    assert r.status_code == 400 and json.loads(r.content)[0]["code"] == 400

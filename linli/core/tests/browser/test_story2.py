@@ -88,9 +88,7 @@ def test_story2_leak_from_report_to_closed_on_phones(world, live_server, tmp_pat
         dispatch = page.locator("#action-dispatch")
         if dispatch.get_attribute("open") is None:
             dispatch.locator("summary").click()
-        assert dispatch.locator("select[name=lead_unit]").input_value() == str(
-            world.property_co.pk
-        )
+        assert dispatch.locator("select[name=lead_unit]").input_value() == str(world.property_co.pk)
         submit_action(page, "dispatch")
         order.refresh_from_db()
         assert order.status == "dispatched" and order.lead_unit == world.property_co

@@ -237,3 +237,9 @@ def test_update_tenure_area_tag_level_and_removed_tag(world):
     assert Tag.objects.filter(code="party_member", street=world.street).exists()
     changes = AuditEvent.objects.get(verb="import", target_id=world.hh_b1.pk).changes
     assert changes["fields"] == ["area", "tags", "tenure"] and changes["members_changed"] == 1
+
+
+def test_bulk_blind_indexer_matches_blind_index(settings):
+    index = pii.blind_indexer()
+    for value in (NEW_IDS["ma"], "13911112222", ""):
+        assert index(value) == pii.blind_index(value)

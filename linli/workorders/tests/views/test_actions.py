@@ -258,3 +258,35 @@ def test_get_on_an_action_is_refused(wo, login):
     o = wo.intake()
     r = login(wo.grid_a1_worker).get(reverse("workorders:act", args=[o.pk, "verify"]))
     assert r.status_code == 405
+
+
+def test_escalate_up_to_a_department_names_it(wo, login):
+    o = advance(wo, wo.intake(), "verified")
+    admin = login(wo.admin)
+    assert act(admin, o, "escalate", {"reason": "需居民区协调"}).status_code == 302
+    assert act(admin, o, "escalate", {"reason": "需街道协调"}).status_code == 302
+    before = state(o)
+    r = act(admin, o, "escalate", {"reason": "需派出所", "unit": ""})
+    assert r.status_code == 400 and b"Choose the department to escalate to." in r.content
+    assert state(o) == before
+    assert (
+        act(admin, o, "escalate", {"reason": "需派出所", "unit": wo.police.pk}).status_code == 302
+    )
+    o.refresh_from_db()
+    assert o.escalation_level == 3
+    assert o.assignments.filter(unit=wo.police, active=True).exists()
+
+
+def test_dispatch_in_house_and_lead_also_co_is_refused(wo, login):
+    o = advance(wo, wo.intake(), "verified")
+    gw = login(wo.grid_a1_worker)
+    before = state(o)
+    r = act(gw, o, "dispatch", {"lead_unit": wo.property_co.pk, "co_units": [wo.property_co.pk]})
+    assert r.status_code == 400 and b"The lead unit cannot also be a co-handler." in r.content
+    assert state(o) == before
+    assert act(gw, o, "dispatch", {"in_house": "on", "note": "居委会自行处理"}).status_code == 302
+    o.refresh_from_db()
+    assert o.status == "dispatched" and o.in_house and o.lead_unit is None
+    # In-house work is the grid worker's to start.
+    assert act(gw, o, "start", {"note": ""}).status_code == 302
+    assert status(o) == "in_progress"
