@@ -9,3 +9,6 @@ ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]  # noqa: F4
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+
+# The SQLite file and uploads live in var/; create it so a fresh clone works at once.
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405

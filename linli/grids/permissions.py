@@ -72,7 +72,12 @@ _WO_STAFF = {
     "workorders.escalate",
     "workorders.metrics",
 }
-_WO_RESIDENT = {"workorders.report", "workorders.view", "workorders.withdraw", "workorders.follow_up"}
+_WO_RESIDENT = {
+    "workorders.report",
+    "workorders.view",
+    "workorders.withdraw",
+    "workorders.follow_up",
+}
 for _role, _extra in {
     Role.STREET_ADMIN: _WO_STAFF | {"workorders.extend", "workorders.configure"},
     Role.CADRE: _WO_STAFF | {"workorders.extend"},

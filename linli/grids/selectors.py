@@ -21,7 +21,9 @@ def nodes_managed(actor) -> QuerySet[GridNode]:
 
 
 def units_managed(actor) -> QuerySet[Unit]:
-    return perms.filter_to_scope(Unit.objects.all(), actor, perms.ROLES_MANAGE).order_by("kind", "name")
+    return perms.filter_to_scope(Unit.objects.all(), actor, perms.ROLES_MANAGE).order_by(
+        "kind", "name"
+    )
 
 
 def assignment_get(actor, pk: int) -> StaffAssignment:

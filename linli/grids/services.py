@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from linli.accounts.models import User
 from linli.core.audit import record_change
 from linli.core.errors import InvalidInput
 
+from . import permissions as perms
 from .models import CHILD_KINDS, GridNode, NodeKind, Role, StaffAssignment, Unit
 
 
@@ -38,19 +41,12 @@ def node_add(
 
 
 def _managed_node(actor, node: GridNode) -> GridNode:
-    from . import permissions as perms
-
     return perms.get_in_scope(GridNode.objects.all(), actor, perms.ROLES_MANAGE, pk=node.pk)
 
 
 @transaction.atomic
 def user_create(*, actor, username: str, display_name: str, password: str):
     """Create a login. The password must pass the configured password policy."""
-    from django.contrib.auth import password_validation
-
-    from linli.accounts.models import User
-    from . import permissions as perms
-
     perms.require(actor, perms.ROLES_MANAGE)
     username = (username or "").strip()
     if not username:
@@ -68,7 +64,9 @@ def user_create(*, actor, username: str, display_name: str, password: str):
 
 
 @transaction.atomic
-def assignment_add(*, actor, user, role: str, node: GridNode, unit: Unit | None = None) -> StaffAssignment:
+def assignment_add(
+    *, actor, user, role: str, node: GridNode, unit: Unit | None = None
+) -> StaffAssignment:
     """Grant ``role`` on ``node`` (and its subtree). Only inside the actor's own scope;
     unit staff must name a unit of the same street, other roles must not."""
     node = _managed_node(actor, node)
@@ -96,10 +94,11 @@ def assignment_add(*, actor, user, role: str, node: GridNode, unit: Unit | None 
 
 @transaction.atomic
 def assignment_remove(*, actor, assignment: StaffAssignment) -> None:
-    from . import permissions as perms
-
     assignment = perms.get_in_scope(
-        StaffAssignment.objects.select_related("node", "user"), actor, perms.ROLES_MANAGE, pk=assignment.pk
+        StaffAssignment.objects.select_related("node", "user"),
+        actor,
+        perms.ROLES_MANAGE,
+        pk=assignment.pk,
     )
     if assignment.user_id == actor.pk and assignment.role == Role.STREET_ADMIN:
         raise InvalidInput(_("You cannot remove your own street administrator role."))
@@ -108,6 +107,10 @@ def assignment_remove(*, actor, assignment: StaffAssignment) -> None:
         target=assignment,
         verb="revoke",
         summary=_("Role %(role)s removed from %(user)s on %(node)s")
-        % {"role": assignment.get_role_display(), "user": assignment.user, "node": assignment.node.name},
+        % {
+            "role": assignment.get_role_display(),
+            "user": assignment.user,
+            "node": assignment.node.name,
+        },
     )
     assignment.delete()

@@ -32,7 +32,11 @@ def assignments(request):
                 password=data["password"],
             )
             services.assignment_add(
-                actor=request.user, user=user, role=data["role"], node=data["node"], unit=data["unit"]
+                actor=request.user,
+                user=user,
+                role=data["role"],
+                node=data["node"],
+                unit=data["unit"],
             )
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def post_login(client, username, password):
-    return client.post("/accounts/login/", {"username": username, "password": password},
-                       HTTP_ACCEPT_LANGUAGE="en")
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def test_login_and_logout(client, world, password):
@@ -28,7 +29,9 @@ def test_wrong_password_does_not_say_which_part_was_wrong(client, world):
     response = post_login(client, "grid_a1", "nope")
     assert response.status_code == 400
     assert b"Wrong username or password" in response.content
-    assert post_login(client, "no-such-user", "nope").content.count(b"Wrong username or password") == 1
+    assert (
+        post_login(client, "no-such-user", "nope").content.count(b"Wrong username or password") == 1
+    )
 
 
 def test_lockout_after_five_failures_even_with_right_password(client, world, password):
@@ -85,6 +88,7 @@ def test_admin_site_is_for_superusers_only(client, world):
 
 
 def test_open_redirect_after_login_is_refused(client, world, password):
-    response = client.post("/accounts/login/?next=https://evil.example/",
-                           {"username": "grid_a1", "password": password})
+    response = client.post(
+        "/accounts/login/?next=https://evil.example/", {"username": "grid_a1", "password": password}
+    )
     assert response.status_code == 302 and response["Location"] == "/"

@@ -9,21 +9,36 @@ pytestmark = pytest.mark.django_db
 
 def test_street_admin_grants_a_new_grid_worker(login, world):
     client = login(world.admin)
-    response = client.post("/people/", {
-        "username": "newworker", "display_name": "新网格员", "password": "Grid-worker-2026",
-        "role": Role.GRID_WORKER, "node": world.grid_a2.pk,
-    })
+    response = client.post(
+        "/people/",
+        {
+            "username": "newworker",
+            "display_name": "新网格员",
+            "password": "Grid-worker-2026",
+            "role": Role.GRID_WORKER,
+            "node": world.grid_a2.pk,
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="newworker")
-    assert StaffAssignment.objects.filter(user=user, role=Role.GRID_WORKER, node=world.grid_a2).exists()
+    assert StaffAssignment.objects.filter(
+        user=user, role=Role.GRID_WORKER, node=world.grid_a2
+    ).exists()
     assert AuditEvent.objects.filter(verb="grant").count() == 1
 
 
 def test_weak_password_creates_nothing(login, world):
     client = login(world.admin)
-    response = client.post("/people/", {
-        "username": "weak", "password": "123", "role": Role.GRID_WORKER, "node": world.grid_a2.pk,
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/people/",
+        {
+            "username": "weak",
+            "password": "123",
+            "role": Role.GRID_WORKER,
+            "node": world.grid_a2.pk,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 200
     assert not User.objects.filter(username="weak").exists()
 
@@ -31,9 +46,14 @@ def test_weak_password_creates_nothing(login, world):
 def test_cannot_grant_on_another_street(login, world):
     client = login(world.admin)
     before = StaffAssignment.objects.count()
-    response = client.post("/people/", {
-        "username": "grid_a1", "role": Role.GRID_WORKER, "node": world.grid_t1.pk,
-    })
+    response = client.post(
+        "/people/",
+        {
+            "username": "grid_a1",
+            "role": Role.GRID_WORKER,
+            "node": world.grid_t1.pk,
+        },
+    )
     assert response.status_code == 200  # the node is not a valid choice for this admin
     assert StaffAssignment.objects.count() == before
 
@@ -41,10 +61,19 @@ def test_cannot_grant_on_another_street(login, world):
 def test_unit_staff_needs_a_unit(login, world):
     client = login(world.admin)
     before = StaffAssignment.objects.count()
-    client.post("/people/", {"username": "grid_a1", "role": Role.UNIT_STAFF, "node": world.street.pk})
+    client.post(
+        "/people/", {"username": "grid_a1", "role": Role.UNIT_STAFF, "node": world.street.pk}
+    )
     assert StaffAssignment.objects.count() == before
-    client.post("/people/", {"username": "grid_a1", "role": Role.UNIT_STAFF, "node": world.street.pk,
-                             "unit": world.police.pk})
+    client.post(
+        "/people/",
+        {
+            "username": "grid_a1",
+            "role": Role.UNIT_STAFF,
+            "node": world.street.pk,
+            "unit": world.police.pk,
+        },
+    )
     assert StaffAssignment.objects.count() == before + 1
 
 
@@ -53,8 +82,12 @@ def test_only_street_admins_manage_roles(login, world, who):
     client = login(getattr(world, who))
     before = StaffAssignment.objects.count()
     assert client.get("/people/").status_code == 404
-    assert client.post("/people/", {"username": "x", "role": Role.STREET_ADMIN,
-                                    "node": world.street.pk}).status_code == 404
+    assert (
+        client.post(
+            "/people/", {"username": "x", "role": Role.STREET_ADMIN, "node": world.street.pk}
+        ).status_code
+        == 404
+    )
     some = StaffAssignment.objects.first()
     assert client.post(f"/people/{some.pk}/remove/").status_code == 404
     assert StaffAssignment.objects.count() == before
