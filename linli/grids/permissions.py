@@ -147,7 +147,11 @@ def _join(path: str, field: str) -> str:
 
 
 def scope_q(actor, model: type[models.Model], action: str) -> Q | None:
-    """A Q selecting the rows of ``model`` the actor may act on, or None for no rows at all."""
+    """A Q selecting the rows of ``model`` the actor may act on, or None for no rows at all.
+
+    A path through a to-many relation (a household's members) becomes ``pk IN (subquery)``,
+    so the outer query never repeats rows and never needs DISTINCT.
+    """
     spec: ScopeSpec = model.scope
     parts: list[Q] = []
     for g in grants_for(actor, action):
@@ -157,19 +161,26 @@ def scope_q(actor, model: type[models.Model], action: str) -> Q | None:
             if spec.node is None:
                 parts.append(street)
             else:
-                parts.append(street & Q(**{_join(spec.node, "path__startswith"): g.node_path}))
+                parts.append(street & _path_q(model, spec.node, "path__startswith", g.node_path))
         elif reach == UNIT and spec.unit is not None:
-            parts.append(street & Q(**{_join(spec.unit, "id"): g.unit_id}))
+            parts.append(street & _path_q(model, spec.unit, "id", g.unit_id))
         elif reach == LEADER and spec.leader is not None:
-            parts.append(street & Q(**{_join(spec.leader, "id"): actor.pk}))
+            parts.append(street & _path_q(model, spec.leader, "id", actor.pk))
         elif reach == OWNER and spec.owner is not None:
-            parts.append(street & Q(**{_join(spec.owner, "id"): actor.pk}))
+            parts.append(street & _path_q(model, spec.owner, "id", actor.pk))
     if not parts:
         return None
     combined = parts[0]
     for part in parts[1:]:
         combined |= part
     return combined
+
+
+def _path_q(model: type[models.Model], path: str, lookup: str, value) -> Q:
+    condition = Q(**{_join(path, lookup): value})
+    if _crosses_many(model, path):
+        return Q(pk__in=model._default_manager.filter(condition).values("pk"))
+    return condition
 
 
 def _has_street(model: type[models.Model]) -> bool:
@@ -184,20 +195,16 @@ def filter_to_scope(qs: QuerySet, actor, action: str) -> QuerySet:
     allowed_streets = streets(actor, action)
     if _has_street(qs.model):
         qs = qs.filter(street_id__in=allowed_streets)
-    qs = qs.filter(q)
-    # A path through a to-many relation (a household's members) can repeat rows.
-    return qs.distinct() if _crosses_many(qs.model) else qs
+    return qs.filter(q)
 
 
-def _crosses_many(model: type[models.Model]) -> bool:
-    spec: ScopeSpec = model.scope
-    for path in (spec.node, spec.unit, spec.leader, spec.owner):
-        current = model
-        for name in (path or "").split("__") if path else []:
-            field = current._meta.get_field(name)
-            if field.many_to_many or field.one_to_many:
-                return True
-            current = field.related_model
+def _crosses_many(model: type[models.Model], path: str) -> bool:
+    current = model
+    for name in path.split("__") if path else []:
+        field = current._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        current = field.related_model
     return False
 
 

@@ -14,7 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 def catalogues(language: str | None = None) -> list[Path]:
     root = Path(settings.BASE_DIR) / "linli"
-    pattern = f"**/locale/{language}/LC_MESSAGES/django.po" if language else "**/locale/*/LC_MESSAGES/django.po"
+    pattern = (
+        f"**/locale/{language}/LC_MESSAGES/django.po"
+        if language
+        else "**/locale/*/LC_MESSAGES/django.po"
+    )
     return sorted(p for p in root.glob(pattern) if ".venv" not in p.parts)
 
 

@@ -290,3 +290,20 @@ def test_dispatch_in_house_and_lead_also_co_is_refused(wo, login):
     # In-house work is the grid worker's to start.
     assert act(gw, o, "start", {"note": ""}).status_code == 302
     assert status(o) == "in_progress"
+
+
+def test_co_handler_adds_progress_but_cannot_report_done(wo, login, municipal_user):
+    o = advance(wo, wo.intake(), "verified")
+    services_dispatch = {"lead_unit": wo.property_co.pk, "co_units": [wo.municipal.pk]}
+    assert act(login(wo.grid_a1_worker), o, "dispatch", services_dispatch).status_code == 302
+    assert act(login(wo.property), o, "start", {"note": ""}).status_code == 302
+    muni = login(municipal_user)
+    page = muni.get(reverse("workorders:detail", args=[o.pk]), **EN).content.decode()
+    assert reverse("workorders:act", args=[o.pk, "update"]) in page
+    assert reverse("workorders:act", args=[o.pk, "report_back"]) not in page
+    assert act(muni, o, "update", {"note": "升降车已到场", "photos": [photo()]}).status_code == 302
+    o.refresh_from_db()
+    assert o.status == "in_progress" and o.events.filter(verb="update").exists()
+    before = state(o)
+    r = act(muni, o, "report_back", {"note": "done", "photos": [photo()]})
+    assert r.status_code == 404 and state(o) == before
