@@ -64,9 +64,7 @@ def user(username: str, display: str = "") -> User:
     return u
 
 
-def node(
-    parent: GridNode | None, kind: str, code: str, name: str, street=None, **extra
-) -> GridNode:
+def node(parent: GridNode | None, kind: str, code: str, name: str, **extra) -> GridNode:
     return node_add(actor=None, parent=parent, kind=kind, code=code, name=name, **extra)
 
 
@@ -121,28 +119,23 @@ def build_world() -> SimpleNamespace:
     w = SimpleNamespace()
     w.district = node(None, NodeKind.DISTRICT, "310109", "虹口区")
     w.street = node(w.district, NodeKind.STREET, "310109011000", "宝山路街道")
-    w.nbh_a = node(w.street, NodeKind.NEIGHBOURHOOD, "310109011001", "三宝居民区", street=w.street)
-    w.nbh_b = node(w.street, NodeKind.NEIGHBOURHOOD, "310109011002", "榆兰居民区", street=w.street)
+    w.nbh_a = node(w.street, NodeKind.NEIGHBOURHOOD, "310109011001", "三宝居民区")
+    w.nbh_b = node(w.street, NodeKind.NEIGHBOURHOOD, "310109011002", "榆兰居民区")
     w.grid_a1 = node(
         w.nbh_a,
         NodeKind.GRID,
         "310109011001001",
         "三宝第一网格",
-        street=w.street,
         bound_east="和平商厦",
         bound_west="远洋新村",
         bound_south="新港路",
         bound_north="和平公园围墙",
     )
-    w.grid_a2 = node(w.nbh_a, NodeKind.GRID, "310109011001002", "三宝第二网格", street=w.street)
-    w.grid_b1 = node(w.nbh_b, NodeKind.GRID, "310109011002001", "榆兰第二责任区", street=w.street)
+    w.grid_a2 = node(w.nbh_a, NodeKind.GRID, "310109011001002", "三宝第二网格")
+    w.grid_b1 = node(w.nbh_b, NodeKind.GRID, "310109011002001", "榆兰第二责任区")
     w.street_t = node(w.district, NodeKind.STREET, "310109012000", "嘉兴路街道")
-    w.nbh_t = node(
-        w.street_t, NodeKind.NEIGHBOURHOOD, "310109012001", "香港丽园居民区", street=w.street_t
-    )
-    w.grid_t1 = node(
-        w.nbh_t, NodeKind.GRID, "310109012001001", "香港丽园第一网格", street=w.street_t
-    )
+    w.nbh_t = node(w.street_t, NodeKind.NEIGHBOURHOOD, "310109012001", "香港丽园居民区")
+    w.grid_t1 = node(w.nbh_t, NodeKind.GRID, "310109012001001", "香港丽园第一网格")
 
     w.property_co = Unit.objects.create(
         street=w.street, kind=UnitKind.PROPERTY_COMPANY, name="慧海物业"
@@ -186,9 +179,8 @@ def build_world() -> SimpleNamespace:
     w.zhao = resident(w.hh_b1, "赵嫦娥", IDS["zhao"], "13600004444")
     w.sun = resident(w.hh_t, "孙丽", IDS["sun"], "13500005555")
 
-    for street in (w.street, w.street_t):
-        w.tags = ensure_default_tags(street.pk) if street == w.street else w.tags
-        ensure_default_tags(street.pk)
+    w.tags = ensure_default_tags(w.street.pk)
+    ensure_default_tags(w.street_t.pk)
     ResidentTag.objects.create(street=w.street, resident=w.wang, tag=w.tags["party_member"])
     ResidentTag.objects.create(
         street=w.street, resident=w.zhao, tag=w.tags["disabled"], level="二级"

@@ -59,7 +59,7 @@ def visible_tags(actor, street_ids) -> QuerySet[Tag]:
     return qs
 
 
-def _text_q(q: str, street_ids: set[int]) -> Q:
+def _text_q(q: str) -> Q:
     """What a worker types into one search box, turned into a condition on households."""
     q = q.strip()
     if not q:
@@ -108,7 +108,7 @@ def household_list(actor, filters: HouseholdFilters | None = None) -> QuerySet[H
         qs = qs.filter(dwelling__entrance__building_id=filters.building_id)
     if filters.tenure:
         qs = qs.filter(tenure=filters.tenure)
-    text = _text_q(filters.q, street_ids)
+    text = _text_q(filters.q)
     if text:
         qs = qs.filter(
             id__in=Household.objects.filter(street_id__in=street_ids).filter(text).values("id")
