@@ -4,7 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
-export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: help install demo run worker test test-browser lint format messages check-messages bench prod-check clean
 
@@ -40,10 +39,10 @@ demo: install
 	  $(BIN)/linli runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest --ds=config.settings.test -m "not browser" $(PYTEST_ARGS)
 
 test-browser: install
-	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+	$(BIN)/pytest --ds=config.settings.test -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
