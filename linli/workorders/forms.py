@@ -12,6 +12,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.attachments import max_count
 
@@ -356,7 +357,9 @@ class MetricsForm(forms.Form):
     end = forms.DateField(
         label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    node = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False)
+    node = forms.TypedChoiceField(
+        label=pgettext_lazy("metrics scope", "Area"), coerce=int, required=False
+    )
     group = forms.ChoiceField(label=_("Rows"), choices=GROUP_CHOICES, required=False)
     category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False)
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False)

@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.errors import IllegalTransition
@@ -45,7 +45,10 @@ from linli.core.errors import IllegalTransition
 class Status(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")  # 受理: registered, waiting for on-site verification
     VERIFIED = "verified", _("Verified")  # 核实: confirmed on site, waiting for dispatch
-    REJECTED = "rejected", _("Rejected")  # not a valid request (terminal)
+    REJECTED = (
+        "rejected",
+        pgettext_lazy("work order status", "Rejected"),
+    )  # not a valid request (terminal)
     MERGED = "merged", _("Merged")  # duplicate of another open request (terminal)
     WITHDRAWN = "withdrawn", _("Withdrawn")  # the resident withdrew it before dispatch (terminal)
     DISPATCHED = "dispatched", _("Dispatched")  # 派遣: handed to units, not started yet
