@@ -134,6 +134,19 @@ def encrypt(value: str | None) -> str:
     return "v1:" + base64.b64encode(blob).decode()
 
 
+def encryptor():
+    """``encrypt`` with its key looked up once, for bulk work such as ledger imports."""
+    aead = _aead(_marker())
+
+    def encrypt_one(value: str | None) -> str:
+        if not value:
+            return ""
+        nonce = os.urandom(12)
+        return "v1:" + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), b"linli")).decode()
+
+    return encrypt_one
+
+
 def decrypt(token: str | None) -> str:
     if not token:
         return ""
@@ -141,6 +154,23 @@ def decrypt(token: str | None) -> str:
         raise PIIError("unknown ciphertext version")
     blob = base64.b64decode(token[3:])
     return _aead(_marker()).decrypt(blob[:12], blob[12:], b"linli").decode()
+
+
+def seal(data: bytes, context: str) -> bytes:
+    """Encrypt a blob of personal data (a parsed ledger, say) for keeping on disk.
+    ``context`` is authenticated, not stored: ``unseal`` must be given the same one."""
+    nonce = os.urandom(12)
+    return nonce + _aead(_marker()).encrypt(nonce, data, context.encode())
+
+
+def unseal(blob: bytes, context: str) -> bytes:
+    """The data ``seal`` was given; raises PIIError if the blob or the context differ."""
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        return _aead(_marker()).decrypt(blob[:12], blob[12:], context.encode())
+    except (InvalidTag, ValueError):
+        raise PIIError("sealed data does not match its context") from None
 
 
 def blind_index(value: str | None) -> str:

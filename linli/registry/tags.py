@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Q
-
+from .ledger.bulk import insert_rows
 from .models import (
     Household,
     HouseholdTag,
@@ -21,6 +20,9 @@ from .models import (
 )
 
 ELDERLY_AGE = 60
+_LINK_COLUMNS = {  # a derived tag link has no level
+    owner: ("street_id", owner, "tag_id", "level") for owner in ("household_id", "resident_id")
+}
 
 # (code, Chinese name, applies to, rule, sensitivity, has level). Names are data, per street.
 DEFAULT_TAGS = [
@@ -100,17 +102,16 @@ def refresh_derived_tags(
         hh = hh.filter(id__in=ids)
         res = res.filter(household_id__in=ids)
     cutoff = cutoff_birth_date(today)
-    elderly = Q(birth_date__isnull=False, birth_date__lte=cutoff)
 
-    members: dict[int, list[bool]] = {}
-    for household_id, birth in res.filter(household__isnull=False).values_list(
-        "household_id", "birth_date"
+    members: dict[int, list[tuple[int, bool]]] = {}  # household → (resident, 60+?)
+    for household_id, resident_id, birth in res.filter(household__isnull=False).values_list(
+        "household_id", "id", "birth_date"
     ):
-        members.setdefault(household_id, []).append(bool(birth and birth <= cutoff))
+        members.setdefault(household_id, []).append((resident_id, bool(birth and birth <= cutoff)))
     for tag in derived:
         if tag.target == TagTarget.HOUSEHOLD:
             if tag.rule == TagRule.ELDERLY_ONLY:
-                want = {h for h, olds in members.items() if olds and all(olds)}
+                want = {h for h, people in members.items() if all(old for _r, old in people)}
             elif tag.rule == TagRule.TENANT:
                 want = set(hh.filter(tenure=Tenure.TENANT).values_list("id", flat=True))
             else:
@@ -119,27 +120,28 @@ def refresh_derived_tags(
             have = set(links.values_list("household_id", flat=True))
             for chunk in _chunks(have - want):
                 HouseholdTag.objects.filter(tag=tag, household_id__in=chunk).delete()
-            HouseholdTag.objects.bulk_create(
-                (HouseholdTag(street_id=street_id, household_id=h, tag=tag) for h in want - have),
-                batch_size=2000,
-            )
+            insert_rows(
+                HouseholdTag, _LINK_COLUMNS["household_id"],
+                [(street_id, h, tag.pk, "") for h in sorted(want - have)],
+            )  # fmt: skip
         else:
             if tag.rule == TagRule.MIGRANT:
                 migrants = res.filter(residence_status=ResidenceStatus.MIGRANT)
                 want = set(migrants.values_list("id", flat=True))
             elif tag.rule == TagRule.LIVES_ALONE:
-                alone = {h for h, olds in members.items() if olds == [True]}
-                want = set(res.filter(elderly, household_id__in=alone).values_list("id", flat=True))
+                want = {
+                    people[0][0] for people in members.values() if len(people) == 1 and people[0][1]
+                }
             else:
                 continue
             links = ResidentTag.objects.filter(tag=tag, resident__in=res)
             have = set(links.values_list("resident_id", flat=True))
             for chunk in _chunks(have - want):
                 ResidentTag.objects.filter(tag=tag, resident_id__in=chunk).delete()
-            ResidentTag.objects.bulk_create(
-                (ResidentTag(street_id=street_id, resident_id=r, tag=tag) for r in want - have),
-                batch_size=2000,
-            )
+            insert_rows(
+                ResidentTag, _LINK_COLUMNS["resident_id"],
+                [(street_id, r, tag.pk, "") for r in sorted(want - have)],
+            )  # fmt: skip
 
 
 def _chunks(ids: set[int], size: int = 2000):

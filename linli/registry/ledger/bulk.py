@@ -51,9 +51,10 @@ class Inserter:
         self.rows: list[tuple] = []
         self._ids: list[int] = []
         self._next_local: int | None = None
+        self._postgres = is_postgres()
 
     def _take_id(self) -> int:
-        if is_postgres():
+        if self._postgres:
             if not self._ids:
                 table = self.model._meta.db_table
                 with connection.cursor() as cursor:
@@ -81,33 +82,36 @@ class Inserter:
     def flush(self) -> int:
         """Write the collected rows; return how many."""
         rows, self.rows = self.rows, []
-        if not rows:
-            return 0
-        if is_postgres():
-            self._copy(rows)
-        else:
-            objs = [self.model(**dict(zip(self.columns, row, strict=True))) for row in rows]
-            self.model._base_manager.bulk_create(objs, batch_size=500)
+        insert_rows(self.model, self.columns, rows)
         return len(rows)
 
-    def _copy(self, rows: list[tuple]) -> None:
-        from psycopg.types.json import Jsonb
 
-        fields = {f.attname: f for f in self.model._meta.concrete_fields}
-        json_positions = [
-            i for i, name in enumerate(self.columns) if isinstance(fields[name], models.JSONField)
-        ]
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        cols = ", ".join(connection.ops.quote_name(fields[c].column) for c in self.columns)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    if json_positions:
-                        row = list(row)
-                        for i in json_positions:
-                            row[i] = Jsonb(row[i])
-                    copy.write_row(row)
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert plain tuples (values in ``columns`` order): COPY on PostgreSQL, else
+    ``bulk_create``. Without an ``id`` column the database numbers the rows."""
+    if not rows:
+        return
+    if not is_postgres():
+        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        model._base_manager.bulk_create(objs, batch_size=500)
+        return
+    from psycopg.types.json import Jsonb
+
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    json_positions = [
+        i for i, name in enumerate(columns) if isinstance(fields[name], models.JSONField)
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(fields[c].column) for c in columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                if json_positions:
+                    row = list(row)
+                    for i in json_positions:
+                        row[i] = Jsonb(row[i])
+                copy.write_row(row)
 
 
 def filter_in(qs: models.QuerySet, field: str, values) -> Iterator:

@@ -1,9 +1,11 @@
 """Ledger import: dry run (preview) and commit, for the page and the command line.
 
 ``ledger_preview`` stores the upload and its SHA-256 in an ``ImportJob`` with the counts
-and the row errors. ``ledger_commit`` re-reads that stored file (it must still hash to
-what was previewed and to what the worker saw), plans again against the registry as it
-is now, and applies the plan in one transaction: any error and nothing is saved. The
+and the row errors, and a sealed snapshot of the rows it parsed (``snapshot``).
+``ledger_commit`` takes the rows from that snapshot (or, when it cannot be trusted,
+re-reads the stored file, which must still hash to what the worker saw), plans again
+against the registry as it is now, and applies the plan in one transaction: any error
+and nothing is saved. The
 job row is locked first and must still be "previewed", so a double click imports once;
 the street's node is locked next, so two imports into one street run one after the
 other. Writes are bulk operations: a fixed number of queries per few thousand rows.
@@ -40,12 +42,14 @@ from ..models import (
     ImportStatus,
     Resident,
     ResidentTag,
+    Tag,
 )
 from ..tags import refresh_derived_tags
+from . import snapshot
 from .bulk import Inserter, lock_street
 from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
 from .reader import SheetLayout, read_rows
-from .rows import RowError, RowParser
+from .rows import LedgerRow, RowError, RowParser
 from .safety import LedgerFileError, check_workbook
 
 MAX_STORED_ERRORS = 1000
@@ -57,7 +61,9 @@ WHOLE_STREET_REFRESH = 5000  # above this many households, refresh the street's 
 class Analysis:
     """What a ledger file would do. ``file_error`` set means the file itself was refused."""
 
+    tags: dict[str, Tag] = field(default_factory=dict)
     layout: SheetLayout | None = None
+    rows: list[LedgerRow] = field(default_factory=list)
     plan: Plan | None = None
     file_error: RowError | None = None
     errors: list[RowError] = field(default_factory=list)
@@ -90,21 +96,27 @@ def _check_street(actor, street_id: int) -> None:
         raise Http404
 
 
-def analyse(*, actor, street_id: int, path: str, size: int | None = None) -> Analysis:
-    """Check, read and plan a ledger file without writing anything."""
-    analysis = Analysis()
+def analyse(
+    *, actor, street_id: int, path: str, size: int | None = None, tags=None, parsed=None
+) -> Analysis:
+    """Check, read and plan a ledger file without writing anything.
+
+    ``tags`` are the ones the actor may name (``tags_for``). ``parsed`` is
+    ``(layout, rows)`` from a preview's snapshot: the file is then not read again, only
+    planned against the registry as it is now."""
+    analysis = Analysis(tags=tags if tags is not None else tags_for(actor, street_id))
+    tags = analysis.tags
     try:
-        check_workbook(path, size)
-        layout, sheet_rows = read_rows(path)
-        analysis.layout = layout
-        parser = RowParser(layout, tags_for(actor, street_id))
-        rows = (parser.parse(r) for r in sheet_rows)
+        if parsed is None:
+            check_workbook(path, size)
+            layout, sheet_rows = read_rows(path)
+            parser = RowParser(layout, tags)
+            rows = [parser.parse(r) for r in sheet_rows]
+        else:
+            layout, rows = parsed
+        analysis.layout, analysis.rows = layout, rows
         analysis.plan = build_plan(
-            actor=actor,
-            street_id=street_id,
-            rows=rows,
-            tags=parser.tags_by_name,
-            headers=layout.headers,
+            actor=actor, street_id=street_id, rows=rows, tags=tags, headers=layout.headers
         )
     except LedgerFileError as exc:
         analysis.file_error = RowError(None, "", exc.code, exc.message)
@@ -154,6 +166,8 @@ def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob
         if analysis.file_error is None:
             tmp.seek(0)
             job.file.save(f"{sha[:16]}.xlsx", File(tmp), save=False)
+            if analysis.ok:
+                snapshot.save(job.file.name, sha, analysis.tags, analysis.layout, analysis.rows)
         job.save()
     return job
 
@@ -184,12 +198,22 @@ def ledger_commit(*, actor, job_id: int, sha256: str) -> ImportJob:
         if not sha256 or sha256 != job.sha256:
             raise Conflict(_("The file changed since the preview. Upload it again."))
         lock_street(job.street_id)
-        with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
-            with job.file.open("rb") as stored:
-                digest, _size = _copy_hashing(stored, tmp)
-            if digest != job.sha256:
-                raise Conflict(_("The stored file does not match its preview. Upload it again."))
-            analysis = analyse(actor=actor, street_id=job.street_id, path=tmp.name)
+        tags = tags_for(actor, job.street_id)
+        parsed = snapshot.load(job.file.name, job.sha256, tags)
+        if parsed is not None:
+            analysis = analyse(
+                actor=actor, street_id=job.street_id, path="", tags=tags, parsed=parsed
+            )
+        else:
+            with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
+                with job.file.open("rb") as stored:
+                    digest, _size = _copy_hashing(stored, tmp)
+                if digest != job.sha256:
+                    raise Conflict(
+                        _("The stored file does not match its preview. Upload it again.")
+                    )
+                analysis = analyse(actor=actor, street_id=job.street_id, path=tmp.name, tags=tags)
+        transaction.on_commit(lambda name=job.file.name: snapshot.discard(name))
         if not analysis.ok:
             job.status = ImportStatus.REJECTED
             job.counts = analysis.counts()
@@ -325,7 +349,7 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
         ],
     )
     resident_updates, update_fields = [], set()
-    encrypt = pii.encrypt
+    encrypt = pii.encryptor()
     for group in changed:
         household_id = group.household_id
         touched.add(household_id)
