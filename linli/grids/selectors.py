@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from . import permissions as perms
 from .models import GridNode, StaffAssignment, Unit
 
 
-def assignments_managed(actor) -> QuerySet[StaffAssignment]:
-    return (
-        perms.filter_to_scope(StaffAssignment.objects.all(), actor, perms.ROLES_MANAGE)
-        .select_related("user", "node", "unit")
-        .order_by("user__username", "node__path", "role")
-    )
+def assignments_managed(actor, *, q: str = "", role: str = "") -> QuerySet[StaffAssignment]:
+    """Grants the actor manages; ``q`` matches the person's name or user name, or the
+    node's or unit's name (a street has hundreds of grants: volunteers, building leaders)."""
+    qs = perms.filter_to_scope(StaffAssignment.objects.all(), actor, perms.ROLES_MANAGE)
+    if q:
+        qs = qs.filter(
+            Q(user__username__icontains=q)
+            | Q(user__display_name__icontains=q)
+            | Q(node__name__icontains=q)
+            | Q(unit__name__icontains=q)
+        )
+    if role:
+        qs = qs.filter(role=role)
+    return qs.select_related("user", "node", "unit").order_by("user__username", "node__path", "role")
 
 
 def nodes_managed(actor) -> QuerySet[GridNode]:

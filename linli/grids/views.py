@@ -1,7 +1,10 @@
 """People and roles: who holds which role on which node (street administrators only)."""
 
 from django.contrib import messages
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -12,6 +15,9 @@ from linli.core.errors import InvalidInput
 from . import permissions as perms
 from . import selectors, services
 from .forms import AssignmentForm
+from .models import Role
+
+PAGE_SIZE = 50
 
 
 @login_required
@@ -43,8 +49,17 @@ def assignments(request):
         else:
             messages.success(request, _("Role granted."))
             return redirect("grids:assignments")
-    rows = selectors.assignments_managed(request.user)
-    return render(request, "grids/assignments.html", {"rows": rows, "form": form})
+    q = request.GET.get("q", "").strip()[:60]
+    role = request.GET.get("role", "")
+    role = role if role in Role.values else ""
+    rows = selectors.assignments_managed(request.user, q=q, role=role)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in (("q", q), ("role", role)) if v})
+    return render(
+        request,
+        "grids/assignments.html",
+        {"page": page, "form": form, "q": q, "role": role, "roles": Role.choices, "query": query},
+    )
 
 
 @login_required

@@ -108,3 +108,43 @@ def test_other_street_admin_cannot_remove_our_grants(login, world):
     grant = StaffAssignment.objects.get(user=world.grid_a1_worker)
     assert client.post(f"/people/{grant.pk}/remove/").status_code == 404
     assert StaffAssignment.objects.filter(pk=grant.pk).exists()
+
+
+def test_people_page_filters_by_name_and_role_within_scope(login, world):
+    client = login(world.admin)
+    everyone = client.get("/people/", HTTP_ACCEPT_LANGUAGE="en").context["page"].paginator.count
+    assert everyone == StaffAssignment.objects.filter(node__path__startswith=world.street.path).count()
+
+    leaders = client.get("/people/", {"role": Role.GRID_WORKER}).context["page"]
+    assert leaders.paginator.count > 0
+    assert {a.role for a in leaders} == {Role.GRID_WORKER}
+
+    name = world.grid_a1_worker.display_name
+    found = client.get("/people/", {"q": name}).context["page"]
+    assert world.grid_a1_worker in {a.user for a in found}
+    assert all(name in str(a.user) or name in a.node.name for a in found)
+
+    # Another street's people never match, whatever the words.
+    other = StaffAssignment.objects.exclude(node__path__startswith=world.street.path).first()
+    assert other is not None
+    page = client.get("/people/", {"q": other.user.username}).context["page"]
+    assert other not in list(page)
+
+    bogus = client.get("/people/", {"role": "emperor"}).context["page"]
+    assert bogus.paginator.count == everyone  # an unknown role is ignored, not an error
+
+
+def test_people_page_pages_fifty_at_a_time(login, world):
+    from linli.grids.views import PAGE_SIZE
+
+    for i in range(PAGE_SIZE + 1):
+        user = User.objects.create_user(username=f"v{i:03d}", password="Volunteer-2026-x")
+        StaffAssignment.objects.create(
+            street=world.street, user=user, role=Role.VOLUNTEER, node=world.grid_a1
+        )
+    client = login(world.admin)
+    first = client.get("/people/", {"role": Role.VOLUNTEER})
+    assert len(first.context["page"]) == PAGE_SIZE
+    assert b"role=volunteer&amp;page=2" in first.content
+    second = client.get("/people/", {"role": Role.VOLUNTEER, "page": 2}).context["page"]
+    assert len(second) == second.paginator.count - PAGE_SIZE
