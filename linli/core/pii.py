@@ -15,6 +15,7 @@ import hmac
 import os
 import re
 from functools import lru_cache
+from operator import mul
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -37,8 +38,9 @@ def normalize_id_number(raw: str) -> str:
 
 
 def id_check_digit(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
+    if len(first17) != 17:
+        raise ValueError("17 digits expected")
+    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def validate_id_number(raw: str) -> str:
