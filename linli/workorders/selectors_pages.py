@@ -6,7 +6,9 @@ itself is always read through ``selectors.workorder_get`` / ``workorder_detail``
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import replace
+
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from linli.core.models import Notification
@@ -131,6 +133,13 @@ def filter_nodes(actor) -> list[GridNode]:
     return list(
         qs.filter(kind__in=[NodeKind.AREA, NodeKind.NEIGHBOURHOOD, NodeKind.GRID]).order_by("path")
     )
+
+
+def grid_counts(actor, filters: selectors.WorkOrderFilters) -> dict[int, int]:
+    """Orders per grid for the list's map: the list's filters, over every grid in scope."""
+    qs = selectors.workorder_list(actor=actor, filters=replace(filters, node=None))
+    rows = qs.prefetch_related(None).order_by().values_list("grid_id").annotate(n=Count("id"))
+    return dict(rows)
 
 
 def metrics_nodes(actor) -> list[GridNode]:

@@ -8,57 +8,10 @@ from django.shortcuts import render
 from django.urls import path, reverse
 
 from linli.grids import permissions as perms
+from linli.grids.geo import region_map
 
 from ..selectors import places
 from ..selectors.counts import compound_counts, node_counts
-
-
-def _features(boundary, name: str) -> list[dict]:
-    """GeoJSON features from a stored boundary (a geometry, a Feature or a collection),
-    each named so ECharts can label and link its region."""
-    if not isinstance(boundary, dict):
-        return []
-    kind = boundary.get("type")
-    if kind == "FeatureCollection":
-        geometries = [f.get("geometry") for f in boundary.get("features") or []]
-    elif kind == "Feature":
-        geometries = [boundary.get("geometry")]
-    elif kind in {"Polygon", "MultiPolygon"}:
-        geometries = [boundary]
-    else:
-        return []
-    return [
-        {"type": "Feature", "properties": {"name": name}, "geometry": g}
-        for g in geometries
-        if isinstance(g, dict) and g.get("type") in {"Polygon", "MultiPolygon"}
-    ]
-
-
-def _map_data(node, children, counts) -> dict | None:
-    """What the node map draws: the node's outline and its children's regions (with
-    household counts and links), or None when no boundary is stored."""
-    own = _features(node.boundary, node.name)
-    regions = []
-    features = list(own)
-    for child in children:
-        child_features = _features(child.boundary, child.name)
-        if child_features:
-            features.extend(child_features)
-            regions.append(
-                {
-                    "name": child.name,
-                    "url": reverse("registry:node", args=[child.pk]),
-                    "households": counts[child.pk].households if counts else None,
-                }
-            )
-    if not features:
-        return None
-    return {
-        "key": f"linli-node-{node.pk}",
-        "outline": node.name if own else "",
-        "geojson": {"type": "FeatureCollection", "features": features},
-        "regions": regions,
-    }
 
 
 @login_required
@@ -98,7 +51,18 @@ def node(request, pk: int):
                 for c in compounds
             ],
             "units": places.unit_list(actor, current),
-            "map_data": _map_data(current, children, counts),
+            "map_data": region_map(
+                f"linli-node-{current.pk}",
+                [
+                    (
+                        c,
+                        counts[c.pk].households if counts else None,
+                        reverse("registry:node", args=[c.pk]),
+                    )
+                    for c in children
+                ],
+                outline=current,
+            ),
             "can_search": perms.can(actor, perms.REGISTRY_VIEW),
         },
     )

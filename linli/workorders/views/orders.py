@@ -25,7 +25,8 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import IllegalTransition, InvalidInput, LinliError
 from linli.grids import permissions as perms
-from linli.grids.models import UnitKind
+from linli.grids.geo import region_map
+from linli.grids.models import NodeKind, UnitKind
 
 from .. import forms as f
 from .. import permissions as wo_perms
@@ -84,9 +85,10 @@ def order_list(request):
         return redirect("workorders:mine")
     cats = {c.pk: c for c in selectors_pages.street_categories(actor)}
     units = {u.pk: u for u in selectors_pages.street_units(actor)}
+    nodes = selectors_pages.filter_nodes(actor)
     form = f.ListFilterForm(
         request.GET or None,
-        nodes=selectors_pages.filter_nodes(actor),
+        nodes=nodes,
         categories=cats.values(),
         units=units.values(),
     )
@@ -106,6 +108,22 @@ def order_list(request):
         )
     qs = selectors.workorder_list(actor=actor, filters=filters) if not form.errors else None
     page = _page(request, qs) if qs is not None else None
+    map_data = None
+    if qs is not None:
+        counts = selectors_pages.grid_counts(actor, filters)
+        base = request.GET.copy()
+        for key in ("page", "node"):
+            base.pop(key, None)
+
+        def grid_url(grid) -> str:
+            base["node"] = grid.pk
+            return f"?{base.urlencode()}"
+
+        map_data = region_map(
+            "linli-workorders",
+            [(g, counts.get(g.pk, 0), grid_url(g)) for g in nodes if g.kind == NodeKind.GRID],
+            shaded=True,
+        )
     return render(
         request,
         "workorders/list.html",
@@ -116,6 +134,7 @@ def order_list(request):
             "query": _query_without_page(request),
             "now": timezone.now(),
             "title": _("All requests"),
+            "map_data": map_data,
             **selectors_pages.page_flags(actor),
         },
     )

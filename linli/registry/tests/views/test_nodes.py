@@ -117,7 +117,8 @@ def test_node_map_only_when_boundaries_exist(world, login):
     data = response.context["map_data"]
     assert data["outline"] == ""  # the neighbourhood itself has no boundary
     assert [r["name"] for r in data["regions"]] == [world.grid_a1.name]
-    assert data["regions"][0]["households"] == 2
+    assert data["regions"][0]["value"] == 2  # households
+    assert data["regions"][0]["url"] == f"/grids/{world.grid_a1.pk}/"
     assert data["geojson"]["features"][0]["properties"]["name"] == world.grid_a1.name
 
 
@@ -151,16 +152,3 @@ def test_grid_worker_does_not_see_party_share(world, login):
     assert "纯老户" in html
     html = get(login(world.cadre), "registry:node", world.grid_a1.pk).content.decode()
     assert "党员" in html
-
-
-def test_boundary_shapes_are_normalised_for_the_map():
-    from linli.registry.views.nodes import _features
-
-    feature = {"type": "Feature", "properties": {"name": "x"}, "geometry": SQUARE}
-    collection = {"type": "FeatureCollection", "features": [feature, feature]}
-    assert [f["properties"]["name"] for f in _features(SQUARE, "甲")] == ["甲"]
-    assert _features(feature, "乙")[0]["geometry"] == SQUARE
-    assert len(_features(collection, "丙")) == 2
-    assert _features({"type": "Point", "coordinates": [1, 2]}, "丁") == []
-    assert _features("not json", "戊") == []
-    assert _features(None, "己") == []

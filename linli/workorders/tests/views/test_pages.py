@@ -107,6 +107,33 @@ def test_list_filters(orders, login):
     assert b"The end date is before the start date." in r.content
 
 
+SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+
+
+def test_list_map_counts_each_grid_under_the_other_filters(orders, login):
+    c = login(orders.admin)
+    assert "workorder-map-data" not in c.get(url("list"), **EN).content.decode()  # no boundaries
+    for grid in (orders.grid_a1, orders.grid_a2, orders.grid_b1):
+        grid.boundary = SQUARE
+        grid.save(update_fields=["boundary"])
+    r = c.get(url("list"), {"node": orders.grid_b1.pk, "category": orders.cats["leak"].pk}, **EN)
+    regions = {x["name"]: x for x in r.context["map_data"]["regions"]}
+    # The map ignores the grid filter (it is how one picks a grid) but keeps the others:
+    # A1 has its dispatched leak, A2 only a noise complaint, B1 its leak.
+    assert {n: x["value"] for n, x in regions.items()} == {
+        orders.grid_a1.name: 1, orders.grid_a2.name: 0, orders.grid_b1.name: 1,
+    }  # fmt: skip
+    assert regions[orders.grid_a1.name]["url"] == (
+        f"?category={orders.cats['leak'].pk}&node={orders.grid_a1.pk}"
+    )
+    assert b"core/regionmap.js" in r.content
+
+    # A grid worker's map has their own grid only, counting what they may see.
+    r = login(orders.grid_a1_worker).get(url("list"), **EN)
+    regions = r.context["map_data"]["regions"]
+    assert [(x["name"], x["value"]) for x in regions] == [(orders.grid_a1.name, 2)]
+
+
 def test_unit_staff_see_only_work_dispatched_to_their_unit(orders, login):
     c = login(orders.property)
     r = c.get(url("queue"), **EN)
