@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from linli.core import pii
 from linli.grids import permissions as perms
@@ -51,12 +51,23 @@ class HouseholdFilters:
 
 def visible_tags(actor, street_ids) -> QuerySet[Tag]:
     """Tags the actor may see: sensitive ones only with the matching permission."""
-    qs = Tag.objects.filter(street_id__in=street_ids)
+    return Tag.objects.filter(visible_tag_q(actor, street_ids))
+
+
+def visible_tag_q(actor, street_ids, via: str = "") -> Q:
+    """``visible_tags`` as a condition on a tag, or on a row linking to one (``via="tag"``).
+
+    Tag links are filtered through their joined tag rather than ``tag__in=<subquery>``:
+    PostgreSQL then finds a page's links by household instead of reading every link of
+    each visible tag (about 15 times slower for a page of 25 households).
+    """
+    prefix = f"{via}__" if via else ""
+    q = Q(**{f"{prefix}street_id__in": street_ids})
     if not perms.can(actor, perms.VIEW_HEALTH_TAGS):
-        qs = qs.exclude(sensitivity="health")
+        q &= ~Q(**{f"{prefix}sensitivity": "health"})
     if not perms.can(actor, perms.VIEW_PARTY_TAGS):
-        qs = qs.exclude(sensitivity="party")
-    return qs
+        q &= ~Q(**{f"{prefix}sensitivity": "party"})
+    return q
 
 
 def _text_q(q: str) -> Q:
@@ -87,12 +98,80 @@ def _text_q(q: str) -> Q:
 
 
 def household_list(actor, filters: HouseholdFilters | None = None) -> QuerySet[Household]:
-    """Households in scope matching the filters, with what a list row shows prefetched.
+    """Households in scope matching the filters, in address order, with what a list row
+    shows prefetched.
 
     A constant number of queries whatever the page size: the household rows, then one
     prefetch each for members and tags.
     """
-    filters = filters or HouseholdFilters()
+    qs, street_ids = _matching(actor, filters or HouseholdFilters())
+    return with_list_details(qs, actor, street_ids)
+
+
+def household_search(actor, filters: HouseholdFilters | None = None) -> QuerySet[Household]:
+    """The households of ``household_list`` (same rows, same address order) with nothing
+    but their primary key: cheap to count and to page. ``household_page`` loads what one
+    page of search results shows."""
+    qs, _street_ids = _matching(actor, filters or HouseholdFilters())
+    return _in_address_order(qs.only("id"))
+
+
+@dataclass
+class HouseholdRow:
+    """One search-result line. ``household`` has only its primary key and the annotations
+    ``address_compound``, ``address_building``, ``address_entrance``, ``address_room`` and
+    ``grid_name`` (reading any other field costs a query); members carry their name, birth
+    date and phone ciphertext (for ``phone_masked``); tag links their level and the tag's
+    name and rule."""
+
+    household: Household
+    members: list[Resident]
+    tags: list[HouseholdTag]
+
+
+def household_page(
+    actor, households: QuerySet[Household], start: int, stop: int
+) -> list[HouseholdRow]:
+    """Rows ``start:stop`` of ``household_search`` with members and visible tags: three
+    queries whatever the page size.
+
+    The address parts are annotations rather than ``select_related`` objects, and members
+    and tags plain queries grouped here rather than ``prefetch_related``: building those
+    related objects was a large part of the search page's time. The annotations go on
+    the page's query only, so that counting the results needs no join.
+    """
+    page = list(
+        households.annotate(
+            address_compound=F("dwelling__entrance__building__compound__name"),
+            address_building=F("dwelling__entrance__building__number"),
+            address_entrance=F("dwelling__entrance__number"),
+            address_room=F("dwelling__room"),
+            grid_name=F("grid__name"),
+        )[start:stop]
+    )
+    rows = {h.pk: HouseholdRow(h, [], []) for h in page}
+    if not rows:
+        return []
+    for member in (
+        Resident.objects.filter(household_id__in=list(rows))
+        .only("household_id", "name", "birth_date", "phone_enc")
+        .order_by("id")
+    ):
+        rows[member.household_id].members.append(member)
+    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    for link in (
+        HouseholdTag.objects.filter(household_id__in=list(rows))
+        .filter(visible_tag_q(actor, street_ids, via="tag"))
+        .select_related("tag")
+        .only("household_id", "level", "tag__name", "tag__rule")
+    ):
+        rows[link.household_id].tags.append(link)
+    return list(rows.values())
+
+
+def _matching(actor, filters: HouseholdFilters) -> tuple[QuerySet[Household], set[int]]:
+    """Households in scope matching the filters (no order, nothing loaded alongside), and
+    the streets the actor may view the registry of."""
     qs = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_VIEW)
     street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
     if filters.node_id:
@@ -121,7 +200,7 @@ def household_list(actor, filters: HouseholdFilters | None = None) -> QuerySet[H
         )
         for tag_id in filters.tag_ids:
             if tag_id not in allowed:
-                return qs.none()
+                return qs.none(), street_ids
             qs = qs.filter(
                 Q(id__in=HouseholdTag.objects.filter(tag_id=tag_id).values("household_id"))
                 | Q(
@@ -130,26 +209,28 @@ def household_list(actor, filters: HouseholdFilters | None = None) -> QuerySet[H
                     )
                 )
             )
-    return with_list_details(qs, actor, street_ids)
+    return qs, street_ids
+
+
+def _in_address_order(qs: QuerySet[Household]) -> QuerySet[Household]:
+    return qs.order_by(
+        "dwelling__entrance__building__compound__name",
+        "dwelling__entrance__building__number",
+        "dwelling__entrance__number",
+        "dwelling__room",
+        "id",
+    )
 
 
 def with_list_details(qs: QuerySet[Household], actor, street_ids) -> QuerySet[Household]:
-    tags = visible_tags(actor, street_ids)
-    return (
-        qs.select_related("dwelling__entrance__building__compound", "grid")
-        .prefetch_related(
+    visible = visible_tag_q(actor, street_ids, via="tag")
+    return _in_address_order(
+        qs.select_related("dwelling__entrance__building__compound", "grid").prefetch_related(
             Prefetch("members", queryset=Resident.objects.order_by("id")),
             Prefetch(
                 "tag_links",
-                queryset=HouseholdTag.objects.filter(tag__in=tags).select_related("tag"),
+                queryset=HouseholdTag.objects.filter(visible).select_related("tag"),
             ),
-        )
-        .order_by(
-            "dwelling__entrance__building__compound__name",
-            "dwelling__entrance__building__number",
-            "dwelling__entrance__number",
-            "dwelling__room",
-            "id",
         )
     )
 
@@ -158,7 +239,7 @@ def household_get(actor, pk: int) -> Household:
     """One household in scope, with members and visible tags; Http404 otherwise."""
     qs = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_VIEW).filter(pk=pk)
     street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
-    tags = visible_tags(actor, street_ids)
+    visible = visible_tag_q(actor, street_ids, via="tag")
     household = (
         qs.select_related("dwelling__entrance__building__compound__property_company", "grid")
         .prefetch_related(
@@ -167,13 +248,13 @@ def household_get(actor, pk: int) -> Household:
                 queryset=Resident.objects.order_by("id").prefetch_related(
                     Prefetch(
                         "tag_links",
-                        queryset=ResidentTag.objects.filter(tag__in=tags).select_related("tag"),
+                        queryset=ResidentTag.objects.filter(visible).select_related("tag"),
                     )
                 ),
             ),
             Prefetch(
                 "tag_links",
-                queryset=HouseholdTag.objects.filter(tag__in=tags).select_related("tag"),
+                queryset=HouseholdTag.objects.filter(visible).select_related("tag"),
             ),
             "dwelling__owners",
         )
@@ -199,12 +280,12 @@ def resident_list(actor, q: str = "") -> QuerySet[Resident]:
             qs = qs.filter(phone_last4=q)
         else:
             qs = qs.filter(name__icontains=q)
-    tags = visible_tags(actor, street_ids)
+    visible = visible_tag_q(actor, street_ids, via="tag")
     return (
         qs.select_related("household__dwelling__entrance__building__compound")
         .prefetch_related(
             Prefetch(
-                "tag_links", queryset=ResidentTag.objects.filter(tag__in=tags).select_related("tag")
+                "tag_links", queryset=ResidentTag.objects.filter(visible).select_related("tag")
             )
         )
         .order_by("name", "id")

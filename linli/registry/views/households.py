@@ -34,7 +34,8 @@ from ..selectors.households import (
     HouseholdFilters,
     household_get,
     household_history,
-    household_list,
+    household_page,
+    household_search,
     is_exact_pii_query,
     is_resident_view,
     tag_choices,
@@ -454,7 +455,7 @@ def search(request):
     exact = False
     if form.is_bound and not form.is_valid():
         # A filter the user may not use (or a bad value): say so rather than show everything.
-        results = household_list(actor, HouseholdFilters()).none()
+        results = household_search(actor, HouseholdFilters()).none()
     else:
         cleaned = form.cleaned_data if form.is_bound else {}
         exact = is_exact_pii_query(cleaned.get("q", ""))
@@ -462,7 +463,7 @@ def search(request):
             params = request.POST.copy()
             params.pop("csrfmiddlewaretoken", None)
             return redirect(f"{reverse('registry:search')}?{params.urlencode()}")
-        results = household_list(
+        results = household_search(
             actor,
             HouseholdFilters(
                 q=cleaned.get("q", ""),
@@ -472,17 +473,23 @@ def search(request):
             ),
         )
     page = Paginator(results, PAGE_SIZE).get_page(None if posted else request.GET.get("page"))
+    start = (page.number - 1) * PAGE_SIZE
+    stop = min(start + PAGE_SIZE, page.paginator.count)
     today = dt.date.today()
+    # Each row links to its household file: reverse once for the page rather than once per
+    # row (25 {% url %} tags were about a seventh of the page's rendering time).
+    url_head, url_tail = reverse("registry:household", args=[0]).rsplit("0", 1)
     rows = [
         {
-            "household": h,
+            "household": row.household,
+            "url": f"{url_head}{row.household.pk}{url_tail}",
             "members": [
-                {"member": m, "age": m.age_on(today), "phone": m.phone_masked}
-                for m in h.members.all()
+                {"name": m.name, "age": m.age_on(today), "phone": m.phone_masked}
+                for m in row.members
             ],
-            "tags": list(h.tag_links.all()),
+            "tags": row.tags,
         }
-        for h in page.object_list
+        for row in household_page(actor, results, start, stop)
     ]
     query = ""
     if not exact:

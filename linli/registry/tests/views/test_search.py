@@ -182,3 +182,57 @@ def test_full_id_or_phone_is_answered_without_putting_it_in_a_url(world, login, 
     assert not response.context["export_households"]
     html = response.content.decode()
     assert f"?q={value}" not in html and f"q={value}&" not in html
+
+
+def _queries(client, **query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    search(client, **query)  # the first request of a session may differ (session, language)
+    with CaptureQueriesContext(connection) as ctx:
+        assert search(client, **query).status_code == 200
+    return len(ctx)
+
+
+# Session and user (2), the actor's grants, visible tags, grid nodes for the node filter,
+# the count, the page of households, their members, their tags, the navigation's unread
+# count, and the session save (3: savepoint, update, release). A building leader has no
+# node filter and no work-order navigation.
+SEARCH_QUERIES = {
+    "admin": 13,
+    "cadre": 13,
+    "grid_a1_worker": 13,
+    "grid_b1_worker": 13,
+    "leader": 11,
+}
+
+
+@pytest.mark.parametrize("who", SEARCH_QUERIES)
+def test_search_query_count_is_pinned_and_does_not_depend_on_the_scope(world, login, who):
+    assert _queries(login(getattr(world, who))) == SEARCH_QUERIES[who]
+
+
+def test_rows_show_tag_chips_derived_ones_marked(world, login):
+    from linli.registry.models import HouseholdTag
+
+    HouseholdTag.objects.create(
+        street=world.street, household=world.hh_a2, tag=world.tags["hardship"], level="A"
+    )
+    html = search(login(world.admin)).content.decode()
+    assert '<span class="tag tag-derived">纯老户</span>' in html
+    assert '<span class="tag">困难家庭 · A</span>' in html
+
+
+def test_rows_show_address_members_and_grid(world, login):
+    html = search(login(world.admin), q="刘运京").content.decode()
+    url = reverse("registry:household", args=[world.hh_a2.pk])
+    assert f'<a href="{url}">{world.compound_a2.name} 2-1-1401</a>' in html
+    assert '<span class="member">刘运京 <span class="muted">' in html
+    assert '<span class="masked">137****3333</span>' in html
+    assert f'<td data-label="Grid">{world.grid_a2.name}</td>' in html
+
+
+def test_a_page_past_the_end_shows_the_last_page(world, login):
+    response = search(login(world.admin), page=99)
+    assert response.context["page"].number == 1
+    assert found(response) == {world.hh_a1.pk, world.hh_a1b.pk, world.hh_a2.pk, world.hh_b1.pk}

@@ -1,0 +1,162 @@
+"""The search page's reads: ``household_search`` pages the same households, in the same
+address order, as ``household_list``; ``household_page`` loads one page in three queries."""
+
+import pytest
+from django.http import Http404
+
+from linli.core.testing import world as w
+from linli.registry.models import (
+    Compound,
+    Household,
+    HouseholdTag,
+    Tag,
+    TagSensitivity,
+    TagTarget,
+)
+from linli.registry.selectors.households import (
+    HouseholdFilters,
+    household_list,
+    household_page,
+    household_search,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def more(world):
+    """Households whose address order differs from their creation order."""
+    late = Compound.objects.create(street=world.street, grid=world.grid_a1, name="阿林苑")
+    places = [("2", "1", "102"), ("10", "2", "101"), ("2", "1", "101")]
+    for i, (building, entrance, room) in enumerate(places):
+        hh = w.household(world.street, world.grid_a1, late, building, entrance, room)
+        w.resident(hh, f"居民{i}", f"31010919800101{200 + i}", f"1370000{200 + i}0")
+    # A second household in hh_a1's dwelling: same address, so the id decides.
+    Household.objects.create(street=world.street, dwelling=world.hh_a1.dwelling, grid=world.grid_a1)
+    HouseholdTag.objects.create(
+        street=world.street, household=world.hh_a2, tag=world.tags["hardship"], level="A"
+    )
+    return late
+
+
+FILTERS = [
+    {},
+    {"q": "阿林苑"},
+    {"q": "周美华"},
+    {"tenure": "tenant"},
+    {"tag": "elderly_only"},
+    {"node": "grid_a1"},
+]
+
+
+@pytest.mark.parametrize("who", ["admin", "cadre", "grid_a1_worker", "grid_b1_worker", "leader"])
+@pytest.mark.parametrize("given", FILTERS)
+def test_same_households_in_the_same_order_as_household_list(world, more, who, given):
+    actor = getattr(world, who)
+    filters = HouseholdFilters(q=given.get("q", ""), tenure=given.get("tenure", ""))
+    if "tag" in given:
+        filters.tag_ids = [world.tags[given["tag"]].pk]
+    if "node" in given:
+        filters.node_id = getattr(world, given["node"]).pk
+    try:
+        expected = [h.pk for h in household_list(actor, filters)]
+    except Http404:  # a node outside the actor's scope: refused the same way
+        with pytest.raises(Http404):
+            household_search(actor, filters)
+        return
+    assert [h.pk for h in household_search(actor, filters)] == expected
+    assert household_search(actor, filters).count() == len(expected)
+    page = household_page(actor, household_search(actor, filters), 0, 25)
+    assert [row.household.pk for row in page] == expected
+
+
+def test_address_order_is_compound_building_entrance_room(world, more):
+    rows = household_page(world.admin, household_search(world.admin, HouseholdFilters()), 0, 25)
+    addresses = [
+        (
+            r.household.address_compound,
+            r.household.address_building,
+            r.household.address_entrance,
+            r.household.address_room,
+        )
+        for r in rows
+    ]
+    assert addresses == sorted(addresses)
+    # Text order, as household_list: building "10" sorts before "2".
+    assert [a for a in addresses if a[0] == more.name] == [
+        ("阿林苑", "10", "2", "101"),
+        ("阿林苑", "2", "1", "101"),
+        ("阿林苑", "2", "1", "102"),
+    ]
+    # Two households in one dwelling: the older first.
+    same = [r.household.pk for r in rows if r.household.address_room == "301"]
+    assert same == sorted(same) and len(same) == 2
+
+
+def test_a_page_is_three_queries_with_everything_a_row_shows(
+    world, more, django_assert_num_queries
+):
+    households = household_search(world.admin, HouseholdFilters())
+    with django_assert_num_queries(3):
+        rows = household_page(world.admin, households, 0, 25)
+        shown = {
+            row.household.pk: (
+                row.household.address_compound,
+                row.household.address_building,
+                row.household.address_entrance,
+                row.household.address_room,
+                row.household.grid_name,
+                [(m.name, m.birth_date, m.phone_masked) for m in row.members],
+                [(t.tag.name, bool(t.tag.rule), t.level) for t in row.tags],
+            )
+            for row in rows
+        }
+    a1 = shown[world.hh_a1.pk]
+    assert a1[:5] == ("雨泉花园", "1", "1", "301", world.grid_a1.name)
+    assert a1[5] == [
+        ("周美华", world.zhou.birth_date, "138****1234"),
+        ("王建国", world.wang.birth_date, "139****5678"),
+    ]
+    assert a1[6] == [("纯老户", True, "")]
+    assert shown[world.hh_a2.pk][6] == [("困难家庭", False, "A")]
+    assert shown[world.hh_b1.pk][5][0][0] == "赵嫦娥"
+
+
+def test_members_are_in_id_order_as_on_the_household_file(world):
+    rows = household_page(world.admin, household_search(world.admin, HouseholdFilters()), 0, 25)
+    by_pk = {row.household.pk: row for row in rows}
+    assert [m.pk for m in by_pk[world.hh_a1.pk].members] == sorted(
+        m.pk for m in world.hh_a1.members.all()
+    )
+
+
+def test_tags_the_actor_may_not_see_are_left_out(world):
+    party = Tag.objects.create(
+        street=world.street,
+        code="party_household",
+        name="党员户",
+        target=TagTarget.HOUSEHOLD,
+        sensitivity=TagSensitivity.PARTY,
+    )
+    HouseholdTag.objects.create(street=world.street, household=world.hh_a1, tag=party)
+
+    def tags_of(actor):
+        rows = household_page(actor, household_search(actor, HouseholdFilters()), 0, 25)
+        return {t.tag.name for row in rows if row.household.pk == world.hh_a1.pk for t in row.tags}
+
+    assert tags_of(world.admin) == {"纯老户", "党员户"}
+    assert tags_of(world.grid_a1_worker) == {"纯老户"}  # no view_party_tags
+
+
+def test_pages_are_slices_of_the_same_order(world, more):
+    households = household_search(world.admin, HouseholdFilters())
+    everything = [h.pk for h in household_list(world.admin, HouseholdFilters())]
+    assert [r.household.pk for r in household_page(world.admin, households, 2, 5)] == (
+        everything[2:5]
+    )
+
+
+def test_an_empty_page_needs_no_query(world, django_assert_num_queries):
+    households = household_search(world.admin, HouseholdFilters(q="没有这个人"))
+    with django_assert_num_queries(0):
+        assert household_page(world.admin, households, 0, 0) == []
