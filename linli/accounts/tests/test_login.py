@@ -58,7 +58,27 @@ def test_success_resets_failure_counter(client, world, password):
 
 def test_session_is_an_idle_timeout():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "linli.accounts.middleware.IdleTimeoutMiddleware" in settings.MIDDLEWARE
+
+
+def test_activity_pushes_the_expiry_but_writes_at_most_once_a_minute(
+    client, world, password, monkeypatch
+):
+    from django.contrib.sessions.models import Session
+
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr("linli.accounts.middleware.time.time", lambda: clock[0])
+    post_login(client, "grid_a1", password)
+    assert client.get("/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() + dt.timedelta(minutes=5))
+    clock[0] += 30  # within the minute: no write, the expiry stays where it was
+    assert client.get("/").status_code == 200
+    expiry = Session.objects.get().expire_date
+    assert expiry < timezone.now() + dt.timedelta(minutes=6)
+    clock[0] += 31  # a minute since the last write: pushed a full idle period ahead
+    assert client.get("/").status_code == 200
+    expiry = Session.objects.get().expire_date
+    assert expiry > timezone.now() + dt.timedelta(minutes=29)
 
 
 def test_idle_session_expires(client, world, password):
