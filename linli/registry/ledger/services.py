@@ -45,6 +45,7 @@ from ..models import (
     Tag,
 )
 from ..tags import refresh_derived_tags
+from ..tasks import ANALYSE_AFTER_ROWS, refresh_statistics
 from . import snapshot
 from .bulk import Inserter, lock_street
 from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
@@ -383,6 +384,9 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
     _bulk_update(resident_updates, sorted(update_fields))
     _apply_tags(plan, changed)
     _audit(actor, plan, changed, job_id, now)
+    written = sum(len(g.residents) + 1 for g in changed)
+    if written >= ANALYSE_AFTER_ROWS:
+        transaction.on_commit(refresh_statistics.enqueue)
     if len(touched) > WHOLE_STREET_REFRESH:
         # Set-based over the street: cheaper than thousands of ids in IN lists.
         refresh_derived_tags(street_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.utils import translation
@@ -289,3 +290,34 @@ def test_bulk_blind_indexer_matches_blind_index(settings):
     index = pii.blind_indexer()
     for value in (NEW_IDS["ma"], "13911112222", ""):
         assert index(value) == pii.blind_index(value)
+
+
+@pytest.mark.parametrize("threshold,expected", [(1, 1), (10_000, 0)])
+def test_a_large_import_refreshes_the_planner_statistics_after_commit(
+    world, monkeypatch, django_capture_on_commit_callbacks, threshold, expected
+):
+    calls = []
+    monkeypatch.setattr("linli.registry.ledger.services.ANALYSE_AFTER_ROWS", threshold)
+    monkeypatch.setattr(
+        "linli.registry.ledger.services.refresh_statistics",
+        SimpleNamespace(enqueue=lambda: calls.append(1)),
+    )
+    job = preview(world, world.cadre, NEW_FAMILY)
+    with django_capture_on_commit_callbacks(execute=True):
+        commit(world.cadre, job)
+    assert len(calls) == expected
+
+
+def test_refresh_statistics_analyses_the_registry_tables(world):
+    from django.db import connection
+
+    from linli.registry.tasks import refresh_statistics
+
+    refresh_statistics.call()  # a no-op on SQLite; on PostgreSQL it must run
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'registry_resident' "
+                "AND last_analyze IS NOT NULL"
+            )
+            assert cursor.fetchone()[0] == 1
