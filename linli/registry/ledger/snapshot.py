@@ -13,6 +13,7 @@ against the registry as it is then.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 
@@ -46,19 +47,18 @@ def name_for(upload_name: str) -> str:
 
 def save(upload_name: str, sha256: str, tags: dict[str, Tag], layout, rows) -> None:
     """Seal the layout and the parsed (error-free) rows next to the stored upload."""
-    packed = []
+    lines = [
+        json.dumps([layout.header_row, layout.columns, layout.headers, layout.unknown,
+                    layout.duplicates], ensure_ascii=False).encode()
+    ]  # fmt: skip
     for row in rows:
         values = [getattr(row, f) for f in _FIELDS]
         values[6] = None if row.area is None else str(row.area)
         values[9] = None if row.birth_date is None else row.birth_date.toordinal()
-        tag_values = None if row.tags is None else [[t.pk, level] for t, level in row.tags]
-        packed.append([*values, tag_values])
-    document = {
-        "layout": [layout.header_row, layout.columns, layout.headers, layout.unknown,
-                   layout.duplicates],
-        "rows": packed,
-    }  # fmt: skip
-    blob = pii.seal(json.dumps(document, ensure_ascii=False).encode(), _context(sha256, tags))
+        values.append(None if row.tags is None else [[t.pk, level] for t, level in row.tags])
+        lines.append(json.dumps(values, ensure_ascii=False).encode())
+    blob = pii.seal(b"\n".join(lines), _context(sha256, tags))
+    del lines
     name = name_for(upload_name)
     if default_storage.exists(name):
         default_storage.delete(name)
@@ -73,12 +73,16 @@ def load(upload_name: str, sha256: str, tags: dict[str, Tag]):
     with default_storage.open(name, "rb") as handle:
         blob = handle.read()
     try:
-        document = json.loads(pii.unseal(blob, _context(sha256, tags)))
+        plain = pii.unseal(blob, _context(sha256, tags))
     except pii.PIIError:
         return None
+    del blob
     by_pk = {t.pk: t for t in tags.values()}
+    lines = io.BytesIO(plain)
+    header_row, columns, headers, unknown, duplicates = json.loads(lines.readline())
     rows = []
-    for values in document["rows"]:
+    for line in lines:  # one row at a time: a whole parsed document would double the memory
+        values = json.loads(line)
         row = LedgerRow(*values[:-1])  # _FIELDS are LedgerRow's leading fields, in order
         if row.area is not None:
             row.area = Decimal(row.area)
@@ -87,7 +91,6 @@ def load(upload_name: str, sha256: str, tags: dict[str, Tag]):
         if values[-1] is not None:
             row.tags = [(by_pk[pk], level) for pk, level in values[-1]]
         rows.append(row)
-    header_row, columns, headers, unknown, duplicates = document["layout"]
     return SheetLayout(header_row, columns, headers, unknown, duplicates), rows
 
 
