@@ -29,7 +29,8 @@
       } },
       series: [{
         type: "map", map: data.key, roam: true, selectedMode: false,
-        label: { show: true, fontSize: 14, formatter: function (p) {
+        label: { show: true, fontSize: 14, color: "#1f1f1f", textBorderColor: "#fff", textBorderWidth: 3,
+          formatter: function (p) {
           return p.value == null || isNaN(p.value) ? p.name : p.name + "\n" + p.value;
         } },
         itemStyle: { areaColor: "#fde7e5", borderColor: "#8c1d17", borderWidth: 1 },
