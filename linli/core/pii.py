@@ -144,7 +144,9 @@ def encryptor():
         if not value:
             return ""
         nonce = os.urandom(12)
-        return "v1:" + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), b"linli")).decode()
+        return (
+            "v1:" + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), b"linli")).decode()
+        )
 
     return encrypt_one
 

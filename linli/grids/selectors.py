@@ -21,7 +21,9 @@ def assignments_managed(actor, *, q: str = "", role: str = "") -> QuerySet[Staff
         )
     if role:
         qs = qs.filter(role=role)
-    return qs.select_related("user", "node", "unit").order_by("user__username", "node__path", "role")
+    return qs.select_related("user", "node", "unit").order_by(
+        "user__username", "node__path", "role"
+    )
 
 
 def nodes_managed(actor) -> QuerySet[GridNode]:

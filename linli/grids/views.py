@@ -1,8 +1,8 @@
 """People and roles: who holds which role on which node (street administrators only)."""
 
-from django.contrib import messages
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render

@@ -113,7 +113,9 @@ def test_other_street_admin_cannot_remove_our_grants(login, world):
 def test_people_page_filters_by_name_and_role_within_scope(login, world):
     client = login(world.admin)
     everyone = client.get("/people/", HTTP_ACCEPT_LANGUAGE="en").context["page"].paginator.count
-    assert everyone == StaffAssignment.objects.filter(node__path__startswith=world.street.path).count()
+    assert (
+        everyone == StaffAssignment.objects.filter(node__path__startswith=world.street.path).count()
+    )
 
     leaders = client.get("/people/", {"role": Role.GRID_WORKER}).context["page"]
     assert leaders.paginator.count > 0
