@@ -67,11 +67,16 @@ def append_event(
     data: dict[str, Any] | None = None,
     public: bool = True,
     at=None,
+    fields: dict[str, Any] | None = None,
 ) -> TimelineEvent:
-    """Append one event about ``subject`` (in the caller's transaction) and return it."""
+    """Append one event about ``subject`` (in the caller's transaction) and return it.
+
+    ``fields``: values for the concrete timeline's own further columns, if it has any.
+    """
     return model.objects.create(
         street_id=subject.street_id,
         **{subject_field: subject},
+        **(fields or {}),
         at=at or timezone.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_role=actor_role,

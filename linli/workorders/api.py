@@ -161,6 +161,13 @@ def _photo(p) -> dict[str, Any]:
     return {"id": p.pk, "url": p.image.url, "width": p.width, "height": p.height, "kind": p.kind}
 
 
+def _suggestions(request, order: WorkOrder) -> list[dict[str, Any]]:
+    return [
+        {"id": s.pk, "number": s.number, "score": s.score}
+        for s in selectors.duplicate_suggestions(actor=request.user, order=order)
+    ]
+
+
 def _detail(request, pk: int) -> dict[str, Any]:
     d = selectors.workorder_detail(actor=request.user, pk=pk)
     out = _row(d.order, timezone.now())
@@ -191,10 +198,7 @@ def _detail(request, pk: int) -> dict[str, Any]:
     out["duplicates"] = [o.pk for o in d.duplicates]
     suggestions = []
     if "merge" in d.action_names:
-        suggestions = [
-            {"id": o.pk, "number": o.number, "score": score}
-            for o, score in selectors.duplicate_candidates(actor=request.user, order=d.order)
-        ]
+        suggestions = _suggestions(request, d.order)
     out["duplicate_suggestions"] = suggestions
     return out
 
@@ -292,10 +296,7 @@ def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
     out = _row(order, timezone.now())
     out["duplicate_suggestions"] = []
     if payload.channel != Channel.SELF_SERVICE:
-        out["duplicate_suggestions"] = [
-            {"id": o.pk, "number": o.number, "score": score}
-            for o, score in selectors.duplicate_candidates(actor=request.user, order=order)
-        ]
+        out["duplicate_suggestions"] = _suggestions(request, order)
     return Reply(201, out)
 
 

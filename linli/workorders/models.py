@@ -27,7 +27,7 @@ from linli.grids.models import GridNode, Unit
 from linli.grids.scope import ScopeSpec
 from linli.registry.models import Building, Compound, Dwelling, Resident
 
-from .workflow import OPEN, Level, Satisfaction, Status
+from .workflow import OPEN, RUNNING, Level, Satisfaction, Status
 
 
 class HandlerKind(models.TextChoices):
@@ -153,6 +153,8 @@ class WorkOrder(StreetOwned):
         related_name="work_orders",
         verbose_name=_("reporter (resident)"),
     )
+    # grid, category, dwelling and reporter_user are looked up within a street, through the
+    # (street, ...) indexes in Meta; an index on each alone only made every write slower.
     reporter_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -160,6 +162,7 @@ class WorkOrder(StreetOwned):
         blank=True,
         related_name="work_orders",
         verbose_name=_("reporter (account)"),
+        db_index=False,
     )
     reporter_name = models.CharField(_("reporter name"), max_length=60, blank=True)
     reporter_phone_enc = models.TextField(blank=True, editable=False)
@@ -174,7 +177,12 @@ class WorkOrder(StreetOwned):
     )
     # Location: a dwelling, a compound's (or building's) public area, or free text.
     dwelling = models.ForeignKey(
-        Dwelling, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders"
+        Dwelling,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+        db_index=False,
     )
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders"
@@ -185,10 +193,14 @@ class WorkOrder(StreetOwned):
     location_text = models.CharField(_("location"), max_length=200, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="work_orders")
+    grid = models.ForeignKey(
+        GridNode, on_delete=models.PROTECT, related_name="work_orders", db_index=False
+    )
     public_area = models.BooleanField(_("public area"), default=False)
 
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="work_orders")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="work_orders", db_index=False
+    )
     description = models.TextField(_("description"))
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACCEPTED
@@ -261,21 +273,46 @@ class WorkOrder(StreetOwned):
         ]
         indexes = [
             models.Index(fields=["street", "grid", "status"]),
-            models.Index(fields=["street", "status", "resolve_due"]),
-            models.Index(fields=["street", "created_at"]),
+            # Queues and overdue lists; with grid and category, "overdue now" per grid is
+            # an index-only scan too.
+            models.Index(
+                fields=["street", "status", "resolve_due", "grid", "category"],
+                name="wo_status_due",
+            ),
             models.Index(fields=["street", "category", "created_at"]),
             models.Index(fields=["street", "reporter_user"]),
             models.Index(fields=["street", "dwelling"]),
-            models.Index(fields=["street", "closed_at"]),
-            # The sweep's partial-index friendly lookups.
-            models.Index(fields=["warn_at"], condition=Q(warned_at__isnull=True), name="wo_warn"),
+            # The figures (metrics.py) for a period: orders received, due and closed in it,
+            # each read by an index-only scan (the trailing columns are what they count and
+            # group by; grid and category never change).
             models.Index(
-                fields=["resolve_due"], condition=Q(overdue_at__isnull=True), name="wo_due"
+                fields=["street", "created_at", "status", "grid", "category"],
+                name="wo_received",
             ),
             models.Index(
-                fields=["overdue_at"],
-                condition=Q(overdue_at__isnull=False, auto_escalated_at__isnull=True),
-                name="wo_escalate",
+                fields=["street", "resolve_due", "status", "closed_at", "grid", "category"],
+                name="wo_due_in_period",
+            ),
+            models.Index(
+                fields=["street", "closed_at", "created_at", "grid", "category"],
+                condition=Q(status="closed"),
+                name="wo_closed",
+            ),
+            # Duplicate suggestions at intake: the newest open orders of a place and category.
+            models.Index(
+                fields=["street", "compound", "category", "created_at"],
+                condition=Q(status__in=sorted(OPEN)),
+                name="wo_open_at_compound",
+            ),
+            # The sweep's candidates: running orders past their warning time or deadline
+            # (finished orders leave these indexes). The sweep's markers (warned_at,
+            # overdue_at, auto_escalated_at) are in no index, so stamping them rewrites the
+            # row in place (a HOT update: no index is written); see tasks.py.
+            models.Index(
+                fields=["warn_at"], condition=Q(status__in=sorted(RUNNING)), name="wo_warn"
+            ),
+            models.Index(
+                fields=["resolve_due"], condition=Q(status__in=sorted(RUNNING)), name="wo_due"
             ),
         ]
         ordering = ["-created_at", "-id"]
@@ -366,17 +403,38 @@ class WorkOrderUnit(StreetOwned):
 
 
 class WorkOrderEvent(TimelineEvent):
-    """One step on a work order's timeline (append-only; see core.timeline)."""
+    """One step on a work order's timeline (append-only; see core.timeline).
 
-    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")
+    ``grid`` and ``category`` are copies of the order's (neither changes after
+    intake), so the figures (``metrics.py``) count, scope and group a month's
+    events from one index without joining them to their orders.
+    """
+
+    # Indexed by (order, at) below; a second index on order alone only slowed every append.
+    order = models.ForeignKey(
+        WorkOrder, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+", db_index=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta(TimelineEvent.Meta):
         indexes = [
-            models.Index(fields=["street", "verb", "at"]),
+            # A period's counts per verb (and grid, category) are an index-only scan.
+            models.Index(
+                fields=["street", "verb", "at", "grid", "category", "order"],
+                name="wo_event_figures",
+            ),
             models.Index(fields=["order", "at"]),
         ]
         verbose_name = _("work-order event")
         verbose_name_plural = _("work-order events")
+
+    @staticmethod
+    def copied_from(order: WorkOrder) -> dict:
+        """The columns of ``order`` that each of its events carries a copy of."""
+        return {"grid_id": order.grid_id, "category_id": order.category_id}
 
 
 class PhotoKind(models.TextChoices):

@@ -30,6 +30,18 @@ from .workflow import (
 )
 
 
+def node_grants_at(actor, action: str, grid):
+    """The actor's node grants for ``action`` whose subtree holds ``grid`` (a loaded GridNode):
+    the engine's node rule (same street, path prefix) without a query."""
+    return [
+        g
+        for g in perms.grants_for(actor, action)
+        if perms.ROLE_REACH[g.role] == perms.NODE
+        and g.street_id == grid.street_id
+        and grid.path.startswith(g.node_path)
+    ]
+
+
 def _node_grants(actor, action: str, order: WorkOrder):
     path = order.grid.path
     return [

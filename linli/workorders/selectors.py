@@ -3,7 +3,7 @@
 * ``workorder_list`` (filters), ``workorder_queue`` (what waits for this actor),
   ``overdue_list``, ``workorder_detail`` (timeline, photos, units and the
   actions allowed for this user now), ``household_workorders`` (一户一档),
-  ``duplicate_candidates`` (possible duplicates of an order),
+  ``duplicate_suggestions`` / ``duplicate_candidates`` (possible duplicates of an order),
   ``suggest_handler`` (default unit for dispatch), ``categories``.
 * ``workorder_metrics`` (综合评价) lives in ``metrics.py`` and is re-exported here.
 """
@@ -254,32 +254,58 @@ def household_workorders(*, actor, household: Household) -> QuerySet:
 # --- duplicates ------------------------------------------------------------------------------
 
 
+_PUNCTUATION = str.maketrans("", "", "，。、！？,.!?；;：:")
+
+
 def _bigrams(text: str) -> set[str]:
-    chars = [c for c in text.lower() if not c.isspace() and c not in "，。、！？,.!?；;：:"]
+    chars = "".join(text.lower().translate(_PUNCTUATION).split())  # split(): any whitespace
     if len(chars) < 2:
         return set(chars)
-    return {chars[i] + chars[i + 1] for i in range(len(chars) - 1)}
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
-def text_similarity(a: str, b: str) -> float:
-    """Jaccard similarity of character bigrams (works for Chinese without a word segmenter)."""
-    x, y = _bigrams(a), _bigrams(b)
+def _jaccard(x: set[str], y: set[str]) -> float:
     if not x or not y:
         return 0.0
     return len(x & y) / len(x | y)
 
 
-def duplicate_candidates(
+def text_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character bigrams (works for Chinese without a word segmenter)."""
+    return _jaccard(_bigrams(a), _bigrams(b))
+
+
+@dataclass(frozen=True)
+class DuplicateSuggestion:
+    pk: int
+    number: str
+    score: float  # 0..1
+
+
+def duplicate_suggestions(
     *, actor, order: WorkOrder, days: int | None = None, limit: int = 5
-) -> list[tuple[WorkOrder, float]]:
+) -> list[DuplicateSuggestion]:
     """Open requests that look like ``order``: same category, same building (or compound,
     or grid for free-text locations), received within ``days`` (LINLI_WO_DUPLICATE_DAYS,
     default 7) before it, with similar text. Scored 0..1, best first; only orders the actor
-    may see. A shared building or dwelling raises the score of texts that overlap at all."""
+    may see. A shared building or dwelling raises the score of texts that overlap at all.
+
+    One query: the (up to 100) newest candidates are scored from five columns, never
+    built as model instances (a busy place can have hundreds of open look-alikes).
+    """
     days = days if days is not None else int(getattr(settings, "LINLI_WO_DUPLICATE_DAYS", 7))
-    qs = (
+    if order.building_id:
+        place = Q(building_id=order.building_id) | Q(compound_id=order.compound_id)
+    elif order.compound_id:
+        place = Q(compound_id=order.compound_id)
+    else:
+        place = Q(grid_id=order.grid_id)
+    # One filter() call: each further one copies the whole query, and this runs per intake.
+    newest = (
         _visible(actor)
         .filter(
+            place,
+            ~Q(pk=order.pk),
             street_id=order.street_id,
             category_id=order.category_id,
             status__in=OPEN,
@@ -287,32 +313,36 @@ def duplicate_candidates(
             created_at__lte=order.created_at + dt.timedelta(days=days),
             merged_into__isnull=True,
         )
-        .exclude(pk=order.pk)
+        .order_by("-created_at")
+        .values_list("pk", "number", "description", "building_id", "dwelling_id")[:100]
     )
-    if order.building_id:
-        qs = qs.filter(Q(building_id=order.building_id) | Q(compound_id=order.compound_id))
-    elif order.compound_id:
-        qs = qs.filter(compound_id=order.compound_id)
-    else:
-        qs = qs.filter(grid_id=order.grid_id)
+    mine = _bigrams(order.description)
     scored = []
-    for other in (
-        qs.select_related(*LIST_RELATED)
-        .prefetch_related(*LIST_PREFETCH)
-        .order_by("-created_at")[:100]
-    ):
-        score = text_similarity(order.description, other.description)
+    for pk, number, description, building_id, dwelling_id in newest:
+        score = _jaccard(mine, _bigrams(description))
         if score < 0.1:
             continue  # same place, different problem
-        if order.building_id and other.building_id == order.building_id:
+        if order.building_id and building_id == order.building_id:
             score += 0.2
-        if order.dwelling_id and other.dwelling_id == order.dwelling_id:
+        if order.dwelling_id and dwelling_id == order.dwelling_id:
             score += 0.2
         score = min(score, 1.0)
         if score >= 0.3:
-            scored.append((other, round(score, 2)))
-    scored.sort(key=lambda pair: (-pair[1], -pair[0].pk))
+            scored.append(DuplicateSuggestion(pk, number, round(score, 2)))
+    scored.sort(key=lambda s: (-s.score, -s.pk))
     return scored[:limit]
+
+
+def duplicate_candidates(
+    *, actor, order: WorkOrder, days: int | None = None, limit: int = 5
+) -> list[tuple[WorkOrder, float]]:
+    """``duplicate_suggestions`` as (order with its list relations, score) pairs, for pages."""
+    best = duplicate_suggestions(actor=actor, order=order, days=days, limit=limit)
+    if not best:
+        return []
+    rows = WorkOrder.objects.select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH)
+    found = rows.in_bulk([s.pk for s in best])
+    return [(found[s.pk], s.score) for s in best]
 
 
 # --- routing ---------------------------------------------------------------------------------
@@ -384,11 +414,21 @@ _REF_MODELS = {
 }
 
 
+# What intake derives the place from (grid, building, compound): loaded with the reference
+# so the service need not read the row again.
+PLACE_RELATED = {
+    "dwelling": ("grid", "entrance__building__compound"),
+    "building": ("grid", "compound"),
+    "compound": ("grid",),
+}
+
+
 def resolve_refs(*, actor, **ids) -> dict:
     """Turn ``field=id`` (or a list of ids) into rows of the actor's own streets.
 
     A missing id or one from another street raises ``InvalidInput`` naming the
     field; the services then apply the finer scope rules (grid, own dwelling).
+    Places come with what intake needs of them (``PLACE_RELATED``).
     """
     allowed = perms.streets(actor)
     out: dict = {}
@@ -398,10 +438,8 @@ def resolve_refs(*, actor, **ids) -> dict:
             continue
         model = _REF_MODELS[name]
         wanted = value if isinstance(value, list) else [value]
-        street_field = "street_id"
-        rows = {
-            r.pk: r for r in model.objects.filter(pk__in=wanted, **{f"{street_field}__in": allowed})
-        }
+        qs = model.objects.filter(pk__in=wanted, street_id__in=allowed).order_by()
+        rows = {r.pk: r for r in qs.select_related(*PLACE_RELATED.get(name, ()))}
         missing = [v for v in wanted if v not in rows]
         if missing:
             raise InvalidInput(

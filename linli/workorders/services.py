@@ -49,6 +49,7 @@ from .models import (
     WorkOrderPhoto,
     WorkOrderUnit,
 )
+from .selectors import PLACE_RELATED
 from .workflow import (
     P_INTAKE,
     P_REPORT,
@@ -91,6 +92,25 @@ class _Place:
     compound: Compound | None
 
 
+def _loaded(obj, path: str) -> bool:
+    """Whether the relation ``path`` (``a__b``) is already loaded on ``obj``."""
+    for name in path.split("__"):
+        if obj is None:
+            return True
+        if not obj._meta.get_field(name).is_cached(obj):
+            return False
+        obj = getattr(obj, name)
+    return True
+
+
+def _with_related(obj, *paths: str):
+    """``obj`` with ``paths`` loaded: itself when the caller already loaded them (the API's
+    ``resolve_refs`` does), else read again with them."""
+    if all(_loaded(obj, path) for path in paths):
+        return obj
+    return type(obj).objects.select_related(*paths).get(pk=obj.pk)
+
+
 def _resolve_place(
     *,
     dwelling: Dwelling | None,
@@ -100,16 +120,14 @@ def _resolve_place(
 ) -> _Place:
     """Derive grid, building and compound from the most precise location given."""
     if dwelling is not None:
-        dwelling = Dwelling.objects.select_related("grid", "entrance__building__compound").get(
-            pk=dwelling.pk
-        )
+        dwelling = _with_related(dwelling, *PLACE_RELATED["dwelling"])
         b = dwelling.entrance.building
         return _Place(dwelling.grid, dwelling, b, b.compound)
     if building is not None:
-        building = Building.objects.select_related("grid", "compound").get(pk=building.pk)
+        building = _with_related(building, *PLACE_RELATED["building"])
         return _Place(building.grid, None, building, building.compound)
     if compound is not None:
-        compound = Compound.objects.select_related("grid").get(pk=compound.pk)
+        compound = _with_related(compound, *PLACE_RELATED["compound"])
         return _Place(compound.grid, None, None, compound)
     if grid is None:
         raise InvalidInput(
@@ -227,7 +245,9 @@ def workorder_intake(
             place = _resolve_place(
                 dwelling=dwelling, building=building, compound=compound, grid=grid
             )
-            perms.get_in_scope(GridNode.objects.all(), actor, P_INTAKE, pk=place.grid.pk)
+            # The scope engine's node rule, applied to the grid already loaded (no query).
+            if not wo_perms.node_grants_at(actor, P_INTAKE, place.grid):
+                raise Http404
             if channel == Channel.PROXY and reporter_resident is None:
                 raise InvalidInput(
                     _("Choose the resident this request is made for (帮办代办)."),
@@ -288,6 +308,7 @@ def workorder_intake(
             WorkOrderEvent,
             subject_field="order",
             subject=order,
+            fields=WorkOrderEvent.copied_from(order),
             actor=actor,
             actor_role=Role.RESIDENT
             if channel == Channel.SELF_SERVICE
@@ -312,7 +333,9 @@ def workorder_intake(
 
 def _intake_role(actor, order: WorkOrder) -> str:
     grants = sorted(
-        wo_perms._node_grants(actor, P_INTAKE, order), key=lambda g: len(g.node_path), reverse=True
+        wo_perms.node_grants_at(actor, P_INTAKE, order.grid),
+        key=lambda g: len(g.node_path),
+        reverse=True,
     )
     return grants[0].role if grants else ""
 
@@ -353,7 +376,12 @@ def _grid_staff_ids(order: WorkOrder) -> set[int]:
             street_id=order.street_id, role=Role.GRID_WORKER, node_id=order.grid_id
         ).values_list("user_id", flat=True)
     )
-    leader = GridNode.objects.filter(pk=order.grid_id).values_list("leader_id", flat=True).first()
+    if WorkOrder.grid.is_cached(order):  # loaded with the order in this request
+        leader = order.grid.leader_id
+    else:
+        leader = (
+            GridNode.objects.filter(pk=order.grid_id).values_list("leader_id", flat=True).first()
+        )
     if leader:
         ids.add(leader)
     return ids
@@ -463,6 +491,7 @@ def _act(
         WorkOrderEvent,
         subject_field="order",
         subject=locked,
+        fields=WorkOrderEvent.copied_from(locked),
         actor=actor,
         actor_role=wo_perms.acting_role(actor, locked, t),
         verb=name,
@@ -564,6 +593,7 @@ def workorder_merge(
             WorkOrderEvent,
             subject_field="order",
             subject=target,
+            fields=WorkOrderEvent.copied_from(target),
             actor=actor,
             actor_role=wo_perms.acting_role(actor, order, transition("merge")),
             verb="merged_in",

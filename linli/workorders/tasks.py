@@ -16,6 +16,11 @@ Steps:
    episode (an extension clears the marker), with an ``escalate`` event by the
    system on their timeline.
 
+Step 3 for an order falling overdue in this run is done by step 2's UPDATE, so its row
+is written once. No index mentions a marker column (see the ``wo_warn`` / ``wo_due``
+indexes), so on PostgreSQL a stamp rewrites the row within its page and writes no index
+(a HOT update): the first run over a million open orders stays a few seconds.
+
 Schedule it with cron or a systemd timer: ``linli workorders_sweep`` (management
 command) or enqueue ``sweep_deadlines`` for the ``db_worker``.
 """
@@ -24,8 +29,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -33,7 +40,7 @@ from django_tasks import task
 from linli.core.notify import Message, deliver
 from linli.grids.models import GridNode, Role, StaffAssignment
 
-from .models import WorkOrder, WorkOrderEvent
+from .models import Category, WorkOrder, WorkOrderEvent
 from .workflow import RUNNING, Level
 
 BATCH = 5000
@@ -67,9 +74,9 @@ def _digest(stamped, kind: str, template: str, run_key: str, *, with_cadres: boo
     """One message per person per run: 'N orders ... in your grids'."""
     counts: dict[int, int] = defaultdict(int)
     streets: dict[int, int] = {}
-    for _pk, grid_id, street_id, _status in stamped:
-        counts[grid_id] += 1
-        streets[grid_id] = street_id
+    for row in stamped:
+        counts[row.grid_id] += 1
+        streets[row.grid_id] = row.street_id
     per_user: dict[int, tuple[int, int]] = {}
     for grid_id, users in _grid_recipients(set(counts), with_cadres=with_cadres).items():
         for uid in users:
@@ -83,26 +90,34 @@ def _digest(stamped, kind: str, template: str, run_key: str, *, with_cadres: boo
     return len(stamped)
 
 
-def _stamp(candidates, marker: str, now: dt.datetime, **also) -> list[tuple]:
-    """Set ``marker = now`` on the candidates still unmarked, in batches of conditional
-    UPDATEs (the candidates' conditions are repeated in each UPDATE), and return
-    (pk, grid_id, street_id, status) of exactly the rows this run stamped.
+class Stamped(NamedTuple):
+    pk: int
+    grid_id: int
+    category_id: int
+    street_id: int
+    status: str
+    auto_escalated_at: dt.datetime | None
 
-    Candidates are found through the partial indexes on the marker columns, and the
-    read-back goes by primary key, so the sweep never scans all open orders.
+
+def _stamp(candidates, marker: str, now: dt.datetime, **also) -> list[Stamped]:
+    """Set ``marker = now`` (and ``also``) on the candidates still unmarked, in batches of
+    conditional UPDATEs (the candidates' conditions are repeated in each UPDATE), and
+    return exactly the rows this run stamped.
+
+    Candidates are found through the partial indexes on running orders' warning time and
+    deadline, and each batch is updated and read back by primary key, so the sweep never
+    scans all open orders (an ``id IN (subquery)`` UPDATE tempted the planner into doing
+    just that).
     """
-    stamped: list[tuple] = []
+    stamped: list[Stamped] = []
     ids = list(candidates.values_list("pk", flat=True))
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
         candidates.filter(pk__in=chunk, **{f"{marker}__isnull": True}).update(
             **{marker: now}, **also
         )
-        stamped += list(
-            WorkOrder.objects.filter(pk__in=chunk, **{marker: now}).values_list(
-                "pk", "grid_id", "street_id", "status"
-            )
-        )
+        rows = WorkOrder.objects.filter(pk__in=chunk, **{marker: now})
+        stamped += [Stamped(*row) for row in rows.values_list(*Stamped._fields)]
     return stamped
 
 
@@ -127,9 +142,61 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
         with_cadres=False,
     )
 
-    overdue = _stamp(
-        running.filter(overdue_at__isnull=True, resolve_due__lt=now), "overdue_at", now
-    )
+    auto_categories = Category.objects.filter(auto_escalate=True).values_list("pk", flat=True)
+    auto = {  # step 3's condition on an overdue order
+        "escalation_level": Level.GRID,
+        "auto_escalated_at__isnull": True,
+        "category_id__in": list(auto_categories),
+    }
+    with transaction.atomic():
+        # Step 3 for an order that falls overdue now is done by the same UPDATE as step 2,
+        # so each such row is written once rather than twice.
+        overdue = _stamp(
+            running.filter(overdue_at__isnull=True, resolve_due__lt=now),
+            "overdue_at",
+            now,
+            auto_escalated_at=Case(
+                When(Q(**auto), then=Value(now)),
+                default=F("auto_escalated_at"),
+                output_field=models.DateTimeField(),
+            ),
+            escalation_level=Case(
+                When(Q(**auto), then=Value(Level.NEIGHBOURHOOD)),
+                default=F("escalation_level"),
+                output_field=models.PositiveSmallIntegerField(),
+            ),
+        )
+        escalated = [row for row in overdue if row.auto_escalated_at == now]
+        # Orders overdue since an earlier run that qualify only now (e.g. their category
+        # was switched to escalate automatically since). An order marked overdue is past
+        # its deadline (an extension clears the marker): saying so lets wo_due find them.
+        escalated += _stamp(
+            running.filter(overdue_at__isnull=False, resolve_due__lt=now, **auto),
+            "auto_escalated_at",
+            now,
+            escalation_level=Level.NEIGHBOURHOOD,
+        )
+        note = _("Escalated automatically: the deadline has passed.")
+        data = {"level_from": Level.GRID, "level_to": Level.NEIGHBOURHOOD, "auto": True}
+        WorkOrderEvent.objects.bulk_create(
+            (
+                WorkOrderEvent(
+                    street_id=row.street_id,
+                    order_id=row.pk,
+                    grid_id=row.grid_id,
+                    category_id=row.category_id,
+                    at=now,
+                    verb="escalate",
+                    from_status=row.status,
+                    to_status=row.status,
+                    note=note,
+                    data=data,
+                    public=False,
+                )
+                for row in escalated
+            ),
+            batch_size=BATCH,
+        )
     _digest(
         overdue,
         "workorder.overdue",
@@ -137,35 +204,6 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
         f"{run_key}-overdue",
         with_cadres=True,
     )
-
-    with transaction.atomic():
-        escalated = _stamp(
-            running.filter(
-                overdue_at__isnull=False,
-                auto_escalated_at__isnull=True,
-                escalation_level=Level.GRID,
-                category__auto_escalate=True,
-            ),
-            "auto_escalated_at",
-            now,
-            escalation_level=Level.NEIGHBOURHOOD,
-        )
-        note = _("Escalated automatically: the deadline has passed.")
-        for i in range(0, len(escalated), BATCH):
-            WorkOrderEvent.objects.bulk_create(
-                WorkOrderEvent(
-                    street_id=street_id,
-                    order_id=pk,
-                    at=now,
-                    verb="escalate",
-                    from_status=status,
-                    to_status=status,
-                    note=note,
-                    data={"level_from": Level.GRID, "level_to": Level.NEIGHBOURHOOD, "auto": True},
-                    public=False,
-                )
-                for pk, _grid, street_id, status in escalated[i : i + BATCH]
-            )
     return {"warned": len(warned), "overdue": len(overdue), "escalated": len(escalated)}
 
 

@@ -96,3 +96,26 @@ def test_task_entry_point_runs_the_sweep(wo):
     wo.intake(at=T0 - dt.timedelta(days=30))
     result = sweep_deadlines.enqueue()
     assert result.return_value["overdue"] == 1
+
+
+def test_an_order_overdue_before_its_category_escalated_is_escalated_by_a_later_run(wo):
+    cat = wo.cats["leak"]
+    cat.auto_escalate = False
+    cat.save()
+    order = wo.intake()
+    assert sweep(T0 + 49 * H) == {"warned": 0, "overdue": 1, "escalated": 0}
+    cat.auto_escalate = True
+    cat.save()
+    assert sweep(T0 + 50 * H) == {"warned": 0, "overdue": 0, "escalated": 1}
+    assert state(order) == (None, T0 + 49 * H, Level.NEIGHBOURHOOD)
+    event = WorkOrderEvent.objects.get(order=order, verb="escalate")
+    assert (event.at, event.grid_id, event.category_id) == (T0 + 50 * H, order.grid_id, cat.pk)
+    assert sweep(T0 + 51 * H) == {"warned": 0, "overdue": 0, "escalated": 0}
+
+
+def test_finished_orders_are_not_sweep_candidates(wo):
+    """Closed orders never warned nor marked overdue stay unmarked, however late it is."""
+    closed = advance(wo, wo.intake(), "closed")
+    for _ in range(2):
+        assert sweep(T0 + 1000 * H) == {"warned": 0, "overdue": 0, "escalated": 0}
+    assert state(closed) == (None, None, Level.GRID)
