@@ -3,7 +3,8 @@
     LINLI_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python benchmarks/registry.py
 
 Set LINLI_BENCH_WORKBOOK=/some/path.xlsx to keep the generated workbook for the next run
-(writing it takes longer than importing it). It creates its own database (``linli_bench`` on the server LINLI_DATABASE_URL points at),
+(writing it takes longer than importing it), and LINLI_BENCH_KEEP=1 to keep the database
+for a look at query plans afterwards. It creates its own database (``linli_bench`` on the server LINLI_DATABASE_URL points at),
 migrates it, builds the canonical test world plus eight grids of ~5,000 households, and
 drops the database at the end. Figures:
 
@@ -184,7 +185,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate(base_url, drop_only=True)
+        if not os.environ.get("LINLI_BENCH_KEEP"):
+            _recreate(base_url, drop_only=True)
 
 
 def run() -> None:

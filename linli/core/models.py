@@ -27,6 +27,20 @@ class StreetOwned(models.Model):
         abstract = True
 
 
+class SortKeyField(models.CharField):
+    """Text compared byte by byte (UTF-8 code point order) on every database.
+
+    For keys the code builds to sort by: a locale's collation may skip separators and
+    punctuation, which would mix up the parts of a key. SQLite compares bytes already.
+    """
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete an append-only record."""
 

@@ -10,6 +10,7 @@ rows below in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import pii
-from linli.core.models import StreetOwned
+from linli.core.models import SortKeyField, StreetOwned
 from linli.grids.models import GridNode, Unit
 from linli.grids.scope import ScopeSpec
 
@@ -163,6 +164,14 @@ class Dwelling(StreetOwned):
         return self.address
 
     @property
+    def sort_key(self) -> str:
+        """``address_sort_key`` of this dwelling; needs entrance→building→compound loaded."""
+        building = self.entrance.building
+        return address_sort_key(
+            building.compound.name, building.number, self.entrance.number, self.room
+        )
+
+    @property
     def address(self) -> str:
         """'榆兰新村 2号楼2单元1401室' in Chinese; needs entrance→building→compound loaded."""
         building = self.entrance.building
@@ -172,6 +181,22 @@ class Dwelling(StreetOwned):
             "entrance": self.entrance.number,
             "room": self.room,
         }
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _counted(digits: re.Match) -> str:
+    # A number becomes its length then its digits, so that 2 < 10 < 1401 as text too.
+    number = digits[0].lstrip("0") or "0"
+    return f"{len(number)}{number}"
+
+
+def address_sort_key(compound: str, building: str, entrance: str, room: str) -> str:
+    """What households are listed by: compound, building, entrance, room, with numbers
+    in numeric order (2号楼 before 10号楼; numbers of up to nine digits)."""
+    key = "\x01".join(_DIGITS.sub(_counted, part) for part in (compound, building, entrance, room))
+    return key[: Household.address_key.field.max_length]
 
 
 class Tenure(models.TextChoices):
@@ -189,6 +214,10 @@ class Household(StreetOwned):
         _("tenure"), max_length=10, choices=Tenure.choices, default=Tenure.OWNER
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # ``address_sort_key`` of the dwelling, set when the household is created (by
+    # ``save``, or by whoever bulk-creates): a household never changes dwelling, and no
+    # place is renamed or renumbered.
+    address_key = SortKeyField(max_length=200, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -197,13 +226,24 @@ class Household(StreetOwned):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["street", "grid"])]
+        indexes = [
+            models.Index(fields=["street", "grid"]),
+            models.Index(fields=["street", "address_key", "id"]),
+        ]
         ordering = ["dwelling"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
 
     def __str__(self) -> str:
         return self.dwelling.address
+
+    def save(self, *args, **kwargs):
+        if not self.address_key:
+            dwelling = Dwelling.objects.select_related("entrance__building__compound").get(
+                pk=self.dwelling_id
+            )
+            self.address_key = dwelling.sort_key
+        super().save(*args, **kwargs)
 
 
 class Gender(models.TextChoices):

@@ -389,6 +389,7 @@ def build_registry(ctx: DemoContext) -> None:
                 dwelling=dwelling,
                 grid_id=dwelling.grid_id,
                 tenure=Tenure.TENANT if kind in ("migrant", "renter") else Tenure.OWNER,
+                address_key=dwelling.sort_key,
             )
         )
     Household.objects.bulk_create(households, batch_size=1000)

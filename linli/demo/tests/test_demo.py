@@ -142,6 +142,11 @@ def test_sanbao_has_2012_households_and_about_42_percent_tenants(demo, db):
     assert tagged == tenants
 
 
+def test_every_household_is_listed_by_its_dwellings_address(demo, db):
+    households = Household.objects.select_related("dwelling__entrance__building__compound")
+    assert all(h.address_key == h.dwelling.sort_key != "" for h in households)
+
+
 def test_street_totals_and_property_companies(demo, db):
     street = demo.street
     assert 2900 <= Household.objects.filter(street=street).count() <= 3100

@@ -43,6 +43,7 @@ from ..models import (
     Resident,
     ResidentTag,
     Tag,
+    address_sort_key,
 )
 from ..tags import refresh_derived_tags
 from ..tasks import ANALYSE_AFTER_ROWS, refresh_statistics
@@ -303,16 +304,20 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
             "grid_id",
             "tenure",
             "note",
+            "address_key",
             "created_at",
             "updated_at",
         ],
     )
+    compound_names = {c.pk: c.name for c in plan.compounds.values()}
     tenure_updates = []
     for group in changed:
         dwelling = plan.dwellings[group.key]
         if group.existing is None:
+            compound_id, building, entrance, room = group.key
             group.household_id = households.add(
                 street_id, dwelling.pk, dwelling.grid_id, group.tenure or DEFAULT_TENURE, "",
+                address_sort_key(compound_names[compound_id], building, entrance, room),
                 now, now,
             )  # fmt: skip
             group.grid_id = dwelling.grid_id

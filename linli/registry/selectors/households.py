@@ -140,14 +140,17 @@ def household_page(
     related objects was a large part of the search page's time. The annotations go on
     the page's query only, so that counting the results needs no join.
     """
+    # The page's households first (by the key alone, no join), then their addresses.
     page = list(
-        households.annotate(
-            address_compound=F("dwelling__entrance__building__compound__name"),
-            address_building=F("dwelling__entrance__building__number"),
-            address_entrance=F("dwelling__entrance__number"),
-            address_room=F("dwelling__room"),
-            grid_name=F("grid__name"),
-        )[start:stop]
+        _in_address_order(
+            Household.objects.filter(pk__in=households.values("pk")[start:stop]).annotate(
+                address_compound=F("dwelling__entrance__building__compound__name"),
+                address_building=F("dwelling__entrance__building__number"),
+                address_entrance=F("dwelling__entrance__number"),
+                address_room=F("dwelling__room"),
+                grid_name=F("grid__name"),
+            )
+        ).only("id")
     )
     rows = {h.pk: HouseholdRow(h, [], []) for h in page}
     if not rows:
@@ -213,13 +216,8 @@ def _matching(actor, filters: HouseholdFilters) -> tuple[QuerySet[Household], se
 
 
 def _in_address_order(qs: QuerySet[Household]) -> QuerySet[Household]:
-    return qs.order_by(
-        "dwelling__entrance__building__compound__name",
-        "dwelling__entrance__building__number",
-        "dwelling__entrance__number",
-        "dwelling__room",
-        "id",
-    )
+    """Compound, building, entrance, room (numbers in numeric order): ``address_key``."""
+    return qs.order_by("address_key", "id")
 
 
 def with_list_details(qs: QuerySet[Household], actor, street_ids) -> QuerySet[Household]:

@@ -26,6 +26,7 @@ from linli.registry.models import (
     Resident,
     ResidentTag,
     Tenure,
+    address_sort_key,
 )
 
 from .conftest import NEW_IDS, row, upload, xlsx_bytes
@@ -107,6 +108,14 @@ def test_commit_creates_households_members_tags_and_history(world):
     assert xu.household.tenure == Tenure.TENANT
     assert xu.household.dwelling.entrance.building.number == "2"  # 二号楼 and 2幢 are one building
     assert Resident.objects.get(name="高丽").household == xu.household
+    # Both new households are listed by their dwelling's address, like those made by hand.
+    for household in (home, xu.household):
+        household.refresh_from_db()
+        dwelling = Dwelling.objects.select_related("entrance__building__compound").get(
+            pk=household.dwelling_id
+        )
+        assert household.address_key == dwelling.sort_key != ""
+    assert xu.household.address_key == address_sort_key("三宝新村", "2", "1", "1402")
     assert set(xu.household.tag_links.values_list("tag__code", flat=True)) == {"tenant"}
     assert set(xu.tag_links.values_list("tag__code", flat=True)) == {"migrant"}
     events = AuditEvent.objects.filter(verb="import")

@@ -1,6 +1,8 @@
 """The search page's reads: ``household_search`` pages the same households, in the same
 address order, as ``household_list``; ``household_page`` loads one page in three queries."""
 
+import re
+
 import pytest
 from django.http import Http404
 
@@ -12,6 +14,7 @@ from linli.registry.models import (
     Tag,
     TagSensitivity,
     TagTarget,
+    address_sort_key,
 )
 from linli.registry.selectors.households import (
     HouseholdFilters,
@@ -70,7 +73,12 @@ def test_same_households_in_the_same_order_as_household_list(world, more, who, g
     assert [row.household.pk for row in page] == expected
 
 
-def test_address_order_is_compound_building_entrance_room(world, more):
+def _numeric(text: str) -> list:
+    """'2-10A' → ['', 2, '-', 10, 'A']: numbers compared as numbers."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+
+
+def test_address_order_is_compound_building_entrance_room_by_number(world, more):
     rows = household_page(world.admin, household_search(world.admin, HouseholdFilters()), 0, 25)
     addresses = [
         (
@@ -81,16 +89,61 @@ def test_address_order_is_compound_building_entrance_room(world, more):
         )
         for r in rows
     ]
-    assert addresses == sorted(addresses)
-    # Text order, as household_list: building "10" sorts before "2".
+    assert addresses == sorted(addresses, key=lambda a: [_numeric(part) for part in a])
+    # Numbers in numeric order, as household_list: building 2 before building 10.
     assert [a for a in addresses if a[0] == more.name] == [
-        ("阿林苑", "10", "2", "101"),
         ("阿林苑", "2", "1", "101"),
         ("阿林苑", "2", "1", "102"),
+        ("阿林苑", "10", "2", "101"),
     ]
+    listed = [h.pk for h in household_list(world.admin, HouseholdFilters())]
+    assert listed == [r.household.pk for r in rows]
     # Two households in one dwelling: the older first.
     same = [r.household.pk for r in rows if r.household.address_room == "301"]
     assert same == sorted(same) and len(same) == 2
+
+
+@pytest.mark.parametrize(
+    "smaller, larger",
+    [
+        (("榆兰新村", "2", "1", "1401"), ("榆兰新村", "10", "1", "101")),
+        (("榆兰新村", "2", "1", "302"), ("榆兰新村", "2", "1", "1401")),
+        (("榆兰新村", "2", "1", "1401"), ("榆兰新村", "2", "2", "101")),
+        (("榆兰新村", "99", "9", "999"), ("榆兰新村一期", "1", "1", "101")),
+        (("三宝新村", "5", "1", "101"), ("阿林苑", "1", "1", "101")),
+        (("榆兰新村", "2A", "1", "101"), ("榆兰新村", "3", "1", "101")),
+        (("榆兰新村", "2", "1", "101"), ("榆兰新村", "2A", "1", "101")),
+        (("榆兰新村", "02", "1", "101"), ("榆兰新村", "3", "1", "101")),
+        (("榆兰新村", "2", "", "101"), ("榆兰新村", "2", "1", "101")),
+    ],
+)
+def test_address_sort_key_orders_numbers_by_value(smaller, larger):
+    assert address_sort_key(*smaller) < address_sort_key(*larger)
+
+
+def test_address_sort_key_compares_the_same_in_the_database(world):
+    """The key sorts byte by byte whatever the database's collation: separators count."""
+    from django.db.models import Value
+
+    from linli.core.models import SortKeyField
+
+    keys = [
+        address_sort_key("榆兰新村", "10", "1", "101"),
+        address_sort_key("榆兰新村", "2", "1", "1401"),
+        address_sort_key("榆兰新村 ", "1", "1", "101"),
+        address_sort_key("榆兰新村", "2", "1", "302"),
+        address_sort_key("Alpha", "1", "1", "1"),
+        address_sort_key("alpha", "1", "1", "1"),
+    ]
+    for i, key in enumerate(keys):
+        hh = w.household(world.street, world.grid_a1, world.compound_a1, "90", "1", f"90{i}")
+        Household.objects.filter(pk=hh.pk).update(address_key=Value(key, SortKeyField()))
+    in_db = list(
+        Household.objects.filter(address_key__in=keys)
+        .order_by("address_key")
+        .values_list("address_key", flat=True)
+    )
+    assert in_db == sorted(keys)
 
 
 def test_a_page_is_three_queries_with_everything_a_row_shows(
