@@ -12,7 +12,7 @@ drops the database at the end. Figures:
   (the baseline: no import can be faster than reading the file);
 - import: the dry run (reads, checks and parses the workbook, plans against the registry,
   keeps the parsed rows sealed), then the commit (plans those rows against the registry
-  again and writes), in rows per second and as a ratio of the raw read rate; also the
+  again and writes; the ANALYZE it enqueues for the worker is timed apart), in rows per second and as a ratio of the raw read rate; also the
   whole upload-to-saved time (dry run + commit); then a re-import preview (all unchanged);
 - export: the whole street's household ledger (masked) in rows per second;
 - list: p50/p95 of the household search page rendering 25 rows for a grid worker with
@@ -189,13 +189,21 @@ def main() -> None:
             _recreate(base_url, drop_only=True)
 
 
+# Tasks stay queued (as in production, where the worker picks them up).
+QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
 def run() -> None:
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import (
+        CaptureQueriesContext,
+        override_settings,
+        setup_test_environment,
+    )
 
     from linli.core.testing.world import build_world
     from linli.grids.models import NodeKind, Role, StaffAssignment
@@ -204,6 +212,7 @@ def run() -> None:
     from linli.registry.ledger.services import ledger_commit, ledger_preview
     from linli.registry.models import Compound, Household, Resident
     from linli.registry.selectors.households import HouseholdFilters, household_list
+    from linli.registry.tasks import refresh_statistics
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
@@ -249,10 +258,16 @@ def run() -> None:
             )
             preview_s = time.perf_counter() - start
         assert job.status == "previewed", job.errors[:5]
-        start, cpu = time.perf_counter(), time.process_time()
-        job = ledger_commit(actor=world.admin, job_id=job.pk, sha256=job.sha256)
-        commit_s, commit_cpu = time.perf_counter() - start, time.process_time() - cpu
+        # The commit enqueues an ANALYZE of the registry tables; a worker runs it after
+        # the user has their answer, so it is timed on its own, as the worker would run it.
+        with override_settings(TASKS=QUEUED):
+            start, cpu = time.perf_counter(), time.process_time()
+            job = ledger_commit(actor=world.admin, job_id=job.pk, sha256=job.sha256)
+            commit_s, commit_cpu = time.perf_counter() - start, time.process_time() - cpu
         assert job.status == "committed", job.errors[:5]
+        start = time.perf_counter()
+        refresh_statistics.call()
+        figures["analyse_after_import_s"] = time.perf_counter() - start
         figures["preview_rows_per_s"] = rows / preview_s
         figures["import_rows_per_s"] = rows / commit_s
         figures["import_to_raw_ratio"] = (
@@ -268,6 +283,8 @@ def run() -> None:
               f"commit {figures['import_rows_per_cpu_s']:,.0f} rows/cpu-s, ratio "
               f"{figures['import_to_raw_cpu_ratio']:.2f}; load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")  # fmt: skip
+        print(f"  (the ANALYZE the commit enqueues, run by the worker afterwards: "
+              f"{figures['analyse_after_import_s']:.2f} s)")  # fmt: skip
         print(f"import dry run: {preview_s:.2f} s = {figures['preview_rows_per_s']:,.0f} rows/s")
         figures["preview_and_commit_rows_per_s"] = rows / (preview_s + commit_s)
         print(f"import commit: {commit_s:.2f} s = {figures['import_rows_per_s']:,.0f} rows/s "

@@ -284,7 +284,9 @@ class Resident(StreetOwned):
         related_name="members",
         verbose_name=_("household"),
     )
-    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
+    # Indexed with the street (Meta.indexes) only: every scope query names the street,
+    # and a large import pays for each index on this table.
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+", db_index=False)
     name = models.CharField(_("name"), max_length=60)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
