@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from .ledger.bulk import insert_rows
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
 from .models import (
     Household,
     HouseholdTag,
@@ -20,9 +22,6 @@ from .models import (
 )
 
 ELDERLY_AGE = 60
-_LINK_COLUMNS = {  # a derived tag link has no level
-    owner: ("street_id", owner, "tag_id", "level") for owner in ("household_id", "resident_id")
-}
 
 # (code, Chinese name, applies to, rule, sensitivity, has level). Names are data, per street.
 DEFAULT_TAGS = [
@@ -89,63 +88,55 @@ def refresh_derived_tags(
 ) -> None:
     """Recompute every derived tag for the given households (or the whole street).
 
-    Set-based: a few queries whatever the number of households, so an import of
-    100,000 residents and the nightly age refresh use the same code.
+    Set-based and inside the database: per tag, one DELETE of the links no longer
+    wanted and one INSERT … SELECT of the missing ones, whatever the number of
+    households, so an import of 100,000 residents and the nightly age refresh use the
+    same code and no row travels to Python.
     """
-    today = today or dt.date.today()
     tags = ensure_default_tags(street_id)
-    derived = [t for t in tags.values() if t.rule]
-    hh = Household.objects.filter(street_id=street_id)
-    res = Resident.objects.filter(street_id=street_id)
+    households = Household.objects.filter(street_id=street_id)
+    residents = Resident.objects.filter(street_id=street_id)
     if household_ids is not None:
         ids = list(household_ids)
-        hh = hh.filter(id__in=ids)
-        res = res.filter(household_id__in=ids)
-    cutoff = cutoff_birth_date(today)
-
-    members: dict[int, list[tuple[int, bool]]] = {}  # household → (resident, 60+?)
-    for household_id, resident_id, birth in res.filter(household__isnull=False).values_list(
-        "household_id", "id", "birth_date"
-    ):
-        members.setdefault(household_id, []).append((resident_id, bool(birth and birth <= cutoff)))
-    for tag in derived:
+        households = households.filter(id__in=ids)
+        residents = residents.filter(household_id__in=ids)
+    cutoff = cutoff_birth_date(today or dt.date.today())
+    elderly = Q(birth_date__lte=cutoff)  # an unknown birth date is not 60+
+    for tag in tags.values():
         if tag.target == TagTarget.HOUSEHOLD:
-            if tag.rule == TagRule.ELDERLY_ONLY:
-                want = {h for h, people in members.items() if all(old for _r, old in people)}
-            elif tag.rule == TagRule.TENANT:
-                want = set(hh.filter(tenure=Tenure.TENANT).values_list("id", flat=True))
-            else:
-                continue
-            links = HouseholdTag.objects.filter(tag=tag, household__in=hh)
-            have = set(links.values_list("household_id", flat=True))
-            for chunk in _chunks(have - want):
-                HouseholdTag.objects.filter(tag=tag, household_id__in=chunk).delete()
-            insert_rows(
-                HouseholdTag, _LINK_COLUMNS["household_id"],
-                [(street_id, h, tag.pk, "") for h in sorted(want - have)],
-            )  # fmt: skip
+            scope, links, owner = households, HouseholdTag.objects, "household"
         else:
-            if tag.rule == TagRule.MIGRANT:
-                migrants = res.filter(residence_status=ResidenceStatus.MIGRANT)
-                want = set(migrants.values_list("id", flat=True))
-            elif tag.rule == TagRule.LIVES_ALONE:
-                want = {
-                    people[0][0] for people in members.values() if len(people) == 1 and people[0][1]
-                }
-            else:
-                continue
-            links = ResidentTag.objects.filter(tag=tag, resident__in=res)
-            have = set(links.values_list("resident_id", flat=True))
-            for chunk in _chunks(have - want):
-                ResidentTag.objects.filter(tag=tag, resident_id__in=chunk).delete()
-            insert_rows(
-                ResidentTag, _LINK_COLUMNS["resident_id"],
-                [(street_id, r, tag.pk, "") for r in sorted(want - have)],
-            )  # fmt: skip
+            scope, links, owner = residents, ResidentTag.objects, "resident"
+        if tag.rule == TagRule.ELDERLY_ONLY:  # has members, and every one of them is 60+
+            same_home = Resident.objects.filter(household_id=OuterRef("pk"))
+            want = scope.filter(Exists(same_home)).exclude(Exists(same_home.exclude(elderly)))
+        elif tag.rule == TagRule.TENANT:
+            want = scope.filter(tenure=Tenure.TENANT)
+        elif tag.rule == TagRule.MIGRANT:
+            want = scope.filter(residence_status=ResidenceStatus.MIGRANT)
+        elif tag.rule == TagRule.LIVES_ALONE:  # 60+, the only member of a household
+            others = Resident.objects.filter(household_id=OuterRef("household_id")).exclude(
+                pk=OuterRef("pk")
+            )
+            want = scope.filter(elderly, household__isnull=False).exclude(Exists(others))
+        else:
+            continue
+        links.filter(**{"tag": tag, f"{owner}__in": scope.values("pk")}).exclude(
+            **{f"{owner}__in": want.values("pk")}
+        ).delete()
+        missing = want.exclude(Exists(links.filter(**{"tag": tag, owner: OuterRef("pk")})))
+        _insert_links(links.model, owner, tag, missing)
 
 
-def _chunks(ids: set[int], size: int = 2000):
-    """Keep IN lists under SQLite's bound-parameter limit."""
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), size):
-        yield ordered[i : i + size]
+def _insert_links(model, owner: str, tag: Tag, owners: QuerySet) -> None:
+    """INSERT … SELECT a link without level from ``tag`` to each row of ``owners``."""
+    rows = owners.order_by().values(of_street=F("street_id"), of_id=F("pk"))
+    select, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(c) for c in ("street_id", f"{owner}_id", "tag_id", "level"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT m.of_street, m.of_id, %s, %s FROM ({select}) m",
+            [tag.pk, "", *params],
+        )

@@ -51,17 +51,23 @@ class Inserter:
         self.rows: list[tuple] = []
         self._ids: list[int] = []
         self._next_local: int | None = None
+        self._sequence: str | None = None
         self._postgres = is_postgres()
 
     def _take_id(self) -> int:
         if self._postgres:
             if not self._ids:
-                table = self.model._meta.db_table
                 with connection.cursor() as cursor:
+                    if self._sequence is None:
+                        cursor.execute(
+                            "SELECT pg_get_serial_sequence(%s, 'id')", [self.model._meta.db_table]
+                        )
+                        self._sequence = cursor.fetchone()[0]
+                    # The sequence named once: looked up per row, the name costs more
+                    # than the nextval.
                     cursor.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                        "FROM generate_series(1, %s)",
-                        [table, self.block],
+                        "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                        [self._sequence, self.block],
                     )
                     self._ids = [r[0] for r in cursor.fetchall()]
                     self._ids.reverse()
