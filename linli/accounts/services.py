@@ -68,13 +68,15 @@ def token_user(raw: str) -> User | None:
     if not raw:
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(raw), expires_at__gt=now, user__is_active=True)
-        .first()
+    # The digest is unique: at most one row, so no ORDER BY / LIMIT (as first() adds).
+    found = list(
+        ApiToken.objects.select_related("user").filter(
+            digest=_digest(raw), expires_at__gt=now, user__is_active=True
+        )
     )
-    if token is None:
+    if not found:
         return None
+    token = found[0]
     # Stamped at most once a minute: a write on every API request would cost more than
     # the read it serves (an fsync on SQLite) and serialise a client's parallel requests.
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:

@@ -115,10 +115,11 @@ def grants(actor) -> list[Grant]:
         return []
     cached = getattr(actor, "_linli_grants", None)
     if cached is None:
-        cached = [
-            Grant(a.role, a.street_id, a.node_id, a.node.path, a.unit_id)
-            for a in StaffAssignment.objects.filter(user_id=actor.pk).select_related("node")
-        ]
+        # Five columns as tuples: the node row itself (with its GeoJSON boundary) is not needed.
+        rows = StaffAssignment.objects.filter(user_id=actor.pk).values_list(
+            "role", "street_id", "node_id", "node__path", "unit_id"
+        )
+        cached = [Grant(*row) for row in rows]
         actor._linli_grants = cached
     return cached
 

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -52,7 +54,7 @@ def _visible(actor) -> QuerySet:
     if q is None:
         return WorkOrder.objects.none()
     if not any(perms.ROLE_REACH[g.role] == perms.UNIT for g in perms.grants_for(actor, P_VIEW)):
-        return WorkOrder.objects.filter(street_id__in=perms.streets(actor, P_VIEW)).filter(q)
+        return WorkOrder.objects.filter(q, street_id__in=perms.streets(actor, P_VIEW))
     ids = perms.filter_to_scope(WorkOrder.objects.all(), actor, P_VIEW).order_by().values("pk")
     return WorkOrder.objects.filter(pk__in=ids)
 
@@ -254,20 +256,22 @@ def household_workorders(*, actor, household: Household) -> QuerySet:
 # --- duplicates ------------------------------------------------------------------------------
 
 
-_PUNCTUATION = str.maketrans("", "", "，。、！？,.!?；;：:")
+# Whitespace (any, as str.split() sees it: \s is the same Unicode class) and punctuation.
+_IGNORED = re.compile(r"[\s，。、！？,.!?；;：:]+")
 
 
 def _bigrams(text: str) -> set[str]:
-    chars = "".join(text.lower().translate(_PUNCTUATION).split())  # split(): any whitespace
+    chars = _IGNORED.sub("", text.lower())  # one regex pass: str.translate is slow on CJK
     if len(chars) < 2:
         return set(chars)
-    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+    return set(map(operator.add, chars, chars[1:]))
 
 
 def _jaccard(x: set[str], y: set[str]) -> float:
     if not x or not y:
         return 0.0
-    return len(x & y) / len(x | y)
+    shared = len(x & y)
+    return shared / (len(x) + len(y) - shared)  # |x ∪ y| without building the union
 
 
 def text_similarity(a: str, b: str) -> float:
@@ -439,7 +443,10 @@ def resolve_refs(*, actor, **ids) -> dict:
         model = _REF_MODELS[name]
         wanted = value if isinstance(value, list) else [value]
         qs = model.objects.filter(pk__in=wanted, street_id__in=allowed).order_by()
-        rows = {r.pk: r for r in qs.select_related(*PLACE_RELATED.get(name, ()))}
+        related = PLACE_RELATED.get(name)
+        if related:  # (select_related() with no names would join every foreign key)
+            qs = qs.select_related(*related).defer("grid__boundary")  # GeoJSON: unused here
+        rows = {r.pk: r for r in qs}
         missing = [v for v in wanted if v not in rows]
         if missing:
             raise InvalidInput(

@@ -6,7 +6,8 @@ stored if one photo is bad), then in one transaction lock the row
 otherwise: "not yours" looks like "not there"), check ``workflow.TRANSITIONS``
 (``IllegalTransition``, HTTP 409, when the status does not allow it), save with
 ``update_fields``, append a timeline event with its photos. Notifications
-leave after commit (``core.notify.notify``).
+leave after commit (``core.notify.notify``; intake writes its inbox rows inside
+its own transaction, ``inbox_now``, and only the outside channel waits).
 
 Every function takes ``at`` (default: now), the moment the action happened,
 so imports and demo data can replay history; deadlines are computed from it.
@@ -274,12 +275,10 @@ def workorder_intake(
                 field="reporter_name",
             )
 
-        number = next_number(street_id, f"workorder-{now.year}")
         response_due = sla.deadline(now, category.response_limit, category.clock_unit)
         resolve_due = sla.deadline(now, category.resolve_limit, category.clock_unit)
         order = WorkOrder(
             street_id=street_id,
-            number=f"WO-{now.year}-{number:06d}",
             channel=channel,
             reporter_resident=reporter_resident,
             reporter_user=reporter_user or (reporter_resident.user if reporter_resident else None),
@@ -303,6 +302,11 @@ def workorder_intake(
         )
         if phone and reporter_resident is None:
             order.set_reporter_phone(phone)
+        # Read before the number: from next_number to COMMIT every intake of the street
+        # waits for this one (the counter row stays locked), so only writes follow it.
+        recipients = _grid_staff_ids(order)
+        number = next_number(street_id, f"workorder-{now.year}")
+        order.number = f"WO-{now.year}-{number:06d}"
         order.save()
         event = append_event(
             WorkOrderEvent,
@@ -319,14 +323,14 @@ def workorder_intake(
             at=now,
         )
         _store_photos(order, event, cleaned, PhotoKind.REPORT, actor)
+        # The inbox rows go in with the order (one statement, no second transaction);
+        # the outside channel still waits for the commit.
         notify(
             _to_users(
-                _grid_staff_ids(order),
-                order,
-                "workorder.new",
-                _("New request %(number)s: %(category)s"),
+                recipients, order, "workorder.new", _("New request %(number)s: %(category)s")
             ),
             dedupe_key=f"wo-new-{order.pk}",
+            inbox_now=True,
         )
     return order
 

@@ -1,7 +1,9 @@
 """The JSON API: same scope and transitions as the services; 404 / 409 / 400, never 500."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from linli.accounts.services import token_issue
 from linli.workorders.models import WorkOrder
@@ -177,3 +179,33 @@ def test_resident_sees_only_the_public_timeline(wo, api):
     mine = api(wo.resident_user).get(f"{BASE}/{order.pk}").json()
     assert "return" in [e["verb"] for e in staff["events"]]
     assert "return" not in [e["verb"] for e in mine["events"]]
+
+
+def test_intake_reads_each_thing_once(wo, api):
+    """Token, grants, category, place, [BEGIN], grid staff, number, order, event, inbox row,
+    [COMMIT], duplicate suggestions: 12 statements, the inbox row inside the intake's
+    transaction. The place's grid comes without its GeoJSON boundary."""
+    grid = api(wo.grid_a1_worker)
+    form = {"channel": "desk", "category": wo.cats["public_lighting"].pk,
+            "description": "楼道灯坏了", "compound": wo.compound_a1.pk, "reporter_name": "王阿姨",
+            "reporter_phone": "13812345678"}  # fmt: skip
+    assert grid.post(BASE, form).status_code == 201  # the token's last-use stamp (once a minute)
+    with CaptureQueriesContext(connection) as ctx:
+        r = grid.post(BASE, form)
+    assert r.status_code == 201, r.content
+    assert r.json()["duplicate_suggestions"][0]["score"] == 1.0
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert len(sql) <= 12, "\n".join(sql)
+    assert sum("core_notification" in s for s in sql) == 1
+    assert not any('"boundary"' in s for s in sql)
+
+
+def test_resolve_refs_defers_the_grid_boundary(wo):
+    from linli.workorders import selectors
+
+    refs = selectors.resolve_refs(actor=wo.grid_a1_worker, compound=wo.compound_a1.pk,
+                                  category=wo.cats["leak"].pk)  # fmt: skip
+    compound = refs["compound"]
+    assert "boundary" in compound.grid.get_deferred_fields()
+    assert compound.grid.path == wo.grid_a1.path  # the rest is there, no further query
+    assert refs["category"] == wo.cats["leak"]

@@ -203,3 +203,28 @@ def test_new_request_tells_the_grid_staff_after_commit(
         wo.intake(actor=wo.resident_user, channel=Channel.SELF_SERVICE)
     assert [(m.kind, m.user_id) for m in outbox] == [("workorder.new", wo.grid_a1_worker.pk)]
     assert "WO-2026-000001" in outbox[0].subject
+
+
+def test_inbox_row_is_written_with_the_order_and_the_channel_waits_for_commit(
+    wo, outbox, django_capture_on_commit_callbacks
+):
+    from linli.core.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        order = wo.intake()
+    # In the intake's own transaction: no second transaction after the commit.
+    row = Notification.objects.get(user=wo.grid_a1_worker)
+    assert (row.kind, row.dedupe_key) == ("workorder.new", f"wo-new-{order.pk}")
+    assert order.number in row.subject and outbox == []
+    for callback in callbacks:
+        callback()
+    assert [(m.kind, m.user_id) for m in outbox] == [("workorder.new", wo.grid_a1_worker.pk)]
+
+
+def test_refused_intake_leaves_no_inbox_row(wo, outbox):
+    from linli.core.models import Notification
+
+    with pytest.raises(InvalidInput):
+        wo.intake(channel=Channel.HOTLINE, reporter_resident=None, reporter_name="", dwelling=None,
+                  compound=wo.compound_a1)  # fmt: skip
+    assert not Notification.objects.exists() and outbox == []
