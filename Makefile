@@ -66,7 +66,7 @@ bench: install
 run: install
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/linli migrate --noinput
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/linli collectstatic --noinput
-	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/gunicorn config.wsgi:application -b $(HOST):$(PORT) -w 3
+	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/gunicorn config.wsgi:application -b $(HOST):$(PORT) -w 3 --timeout 120
 
 worker: install
 	$(BIN)/linli db_worker

@@ -19,12 +19,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from linli.core import pii
 from linli.core.audit import record_pii_access
 from linli.core.errors import InvalidInput
+from linli.core.xlsx import SheetWriter
 from linli.grids import permissions as perms
 
 from ..models import Compound, CompoundKind, Household, HouseholdTag, Resident, ResidentTag
@@ -138,33 +138,11 @@ def _check_unmask(actor, reason: str | None) -> str:
     return reason
 
 
-class _Sheet:
-    """An openpyxl write-only sheet writing neutralised rows to a temporary file."""
-
-    def __init__(self, title: str, headers: Iterable[str], widths: Iterable[int]):
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(title)
-        for i, width in enumerate(widths):
-            letter = chr(ord("A") + i)
-            self.sheet.column_dimensions[letter].width = width
-        bold = Font(bold=True)
-        header_cells = []
-        for text in headers:
-            cell = WriteOnlyCell(self.sheet, value=text)
-            cell.font = bold
-            header_cells.append(cell)
-        self.sheet.append(header_cells)
-        self.rows = 0
+class _Sheet(SheetWriter):
+    """An export sheet: every text cell neutralised."""
 
     def append(self, values: list) -> None:
-        self.sheet.append([neutralise(v) for v in values])
-        self.rows += 1
-
-    def save(self) -> str:
-        fd, path = tempfile.mkstemp(prefix="linli-export-", suffix=".xlsx")
-        os.close(fd)
-        self.workbook.save(path)
-        return path
+        super().append([neutralise(v) for v in values])
 
 
 def _filename(actor, label: str) -> str:
@@ -377,10 +355,21 @@ TEMPLATE_NOTES = (
 
 def template_file() -> ExportFile:
     """A blank ledger with the accepted headers, and a second sheet explaining each column."""
-    sheet = _Sheet(_("Ledger"), TEMPLATE_HEADERS, (14, 8, 6, 8, 8, 6, 10, 5, 12, 21, 15, 10, 8, 24))
-    notes = sheet.workbook.create_sheet("填写说明")
+    book = Workbook()
+    ledger = book.active
+    ledger.title = _("Ledger")
+    ledger.append(TEMPLATE_HEADERS)
+    for cell, width in zip(
+        ledger[1], (14, 8, 6, 8, 8, 6, 10, 5, 12, 21, 15, 10, 8, 24), strict=True
+    ):
+        cell.font = Font(bold=True)
+        ledger.column_dimensions[cell.column_letter].width = width
+    notes = book.create_sheet("填写说明")
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["B"].width = 70
     for row in TEMPLATE_NOTES:
         notes.append(list(row))
-    return ExportFile(sheet.save(), _("ledger-template") + ".xlsx", 0, False)
+    fd, path = tempfile.mkstemp(prefix="linli-template-", suffix=".xlsx")
+    os.close(fd)
+    book.save(path)
+    return ExportFile(path, _("ledger-template") + ".xlsx", 0, False)
