@@ -216,7 +216,7 @@ class Household(StreetOwned):
     note = models.CharField(_("note"), max_length=300, blank=True)
     # ``address_sort_key`` of the dwelling, set when the household is created (by
     # ``save``, or by whoever bulk-creates): a household never changes dwelling, and no
-    # place is renamed or renumbered.
+    # place is renamed or renumbered (a service that did would rewrite the keys below).
     address_key = SortKeyField(max_length=200, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -230,7 +230,7 @@ class Household(StreetOwned):
             models.Index(fields=["street", "grid"]),
             models.Index(fields=["street", "address_key", "id"]),
         ]
-        ordering = ["dwelling"]
+        ordering = ["address_key", "id"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
 
