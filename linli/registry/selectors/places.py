@@ -100,21 +100,19 @@ def building_get(actor, pk: int) -> Building:
 
 
 def entrance_list(actor, building: Building) -> list[Entrance]:
-    """The building's entrances, each with ``visible_dwellings``: the dwellings the actor
-    may see (none for property staff, whose scope stops at public places)."""
+    """The building's entrances (2 before 10), each with ``visible_dwellings``: the
+    dwellings the actor may see (none for property staff, whose scope stops at public
+    places)."""
     entrances = perms.filter_to_scope(Entrance.objects.all(), actor, perms.PLACES_VIEW)
     dwellings = perms.filter_to_scope(Dwelling.objects.all(), actor, perms.PLACES_VIEW)
-    return list(
-        entrances.filter(building=building)
-        .order_by("number", "id")
-        .prefetch_related(
-            Prefetch(
-                "dwellings",
-                queryset=dwellings.order_by("floor", "room", "id"),
-                to_attr="visible_dwellings",
-            )
+    rows = entrances.filter(building=building).prefetch_related(
+        Prefetch(
+            "dwellings",
+            queryset=dwellings.order_by("floor", "room", "id"),
+            to_attr="visible_dwellings",
         )
     )
+    return sorted(rows, key=lambda e: (_natural(e.number), e.pk))
 
 
 def compound_of_building_visible(actor, building: Building) -> bool:

@@ -91,6 +91,16 @@ def test_building_page_lists_dwellings_and_households(world, login):
     ]
 
 
+def test_entrances_in_numeric_order(world, login):
+    from linli.core.testing import world as w
+
+    for entrance in ("10", "2"):
+        w.household(world.street, world.grid_a1, world.compound_a1, "1", entrance, "101")
+    response = get(login(world.grid_a1_worker), "registry:building", building_of(world.hh_a1).pk)
+    numbers = [e["entrance"].number for e in response.context["entrances"]]
+    assert numbers == ["1", "2", "10"]
+
+
 def test_staff_compounds_list_is_scoped(world, login):
     response = get(login(world.cadre), "registry:compounds")
     names = [row["compound"].name for row in response.context["compounds"]]
