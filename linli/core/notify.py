@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -101,23 +101,8 @@ def _send(messages: Iterable[Message]) -> None:
 
 def deliver(messages: Iterable[Message], *, dedupe_key: str = "") -> None:
     """Write inbox rows and hand messages to the channel now (use ``notify`` from services)."""
-    outgoing = []
-    for message in messages:
-        if message.user_id is not None:
-            try:
-                with transaction.atomic():
-                    Notification.objects.create(
-                        street_id=message.street_id,
-                        user_id=message.user_id,
-                        kind=message.kind,
-                        subject=message.subject[:200],
-                        body=message.body,
-                        link=message.link[:300],
-                        dedupe_key=dedupe_key[:120],
-                    )
-            except IntegrityError:
-                continue  # already delivered under this dedupe key (sweep ran twice)
-        outgoing.append(message)
+    with transaction.atomic():
+        outgoing = _write_inbox(list(messages), dedupe_key)
     _send(outgoing)
 
 
@@ -128,9 +113,10 @@ def _write_inbox(messages: list[Message], dedupe_key: str) -> list[Message]:
     """The users' inbox rows in ONE statement, in the current transaction; returns the
     messages to hand to the channel: the phone-only ones and those whose row was written.
 
-    A row already there under the same dedupe key is skipped (``ON CONFLICT DO NOTHING``,
-    PostgreSQL and SQLite), and so is its channel send, as ``deliver`` does; ``RETURNING``
-    says which rows went in, without a savepoint per row.
+    A row already there under the same dedupe key (the sweep ran twice) is skipped
+    (``ON CONFLICT DO NOTHING``, PostgreSQL and SQLite), and so is its channel send;
+    ``RETURNING`` says which rows went in, without a savepoint per row. The one way inbox
+    rows are written: by ``deliver`` after the commit, or at once for ``inbox_now``.
     """
     to_users = [m for m in messages if m.user_id is not None]
     if not to_users:
