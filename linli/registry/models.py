@@ -192,10 +192,16 @@ def _counted(digits: re.Match) -> str:
     return f"{len(number)}{number}"
 
 
+def numeric_order(text: str) -> str:
+    """``text`` with its numbers made comparable as text: 2 < 2A < 10 < 1401 (numbers of
+    up to nine digits). The sort key of building and entrance numbers and rooms."""
+    return _DIGITS.sub(_counted, text)
+
+
 def address_sort_key(compound: str, building: str, entrance: str, room: str) -> str:
-    """What households are listed by: compound, building, entrance, room, with numbers
-    in numeric order (2号楼 before 10号楼; numbers of up to nine digits)."""
-    key = "\x01".join(_DIGITS.sub(_counted, part) for part in (compound, building, entrance, room))
+    """What households are listed by: compound, building, entrance, room, each in
+    ``numeric_order`` (2号楼 before 10号楼)."""
+    key = "\x01".join(numeric_order(part) for part in (compound, building, entrance, room))
     return key[: Household.address_key.field.max_length]
 
 

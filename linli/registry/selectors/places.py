@@ -9,7 +9,7 @@ from django.http import Http404
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, Unit
 
-from ..models import Building, Compound, Dwelling, Entrance
+from ..models import Building, Compound, Dwelling, Entrance, numeric_order
 
 
 def node_list(actor) -> list[GridNode]:
@@ -82,12 +82,7 @@ def building_list(actor, compound: Compound | None = None, led_by=None) -> list[
         entrance_count=Count("entrances", distinct=True),
         dwelling_count=Count("entrances__dwellings", distinct=True),
     )
-    return sorted(rows, key=lambda b: (b.compound.name, _natural(b.number), b.pk))
-
-
-def _natural(text: str) -> tuple:
-    """'2' before '10': numbers compare as numbers, anything else as text after them."""
-    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+    return sorted(rows, key=lambda b: (b.compound.name, numeric_order(b.number), b.pk))
 
 
 def building_get(actor, pk: int) -> Building:
@@ -112,7 +107,7 @@ def entrance_list(actor, building: Building) -> list[Entrance]:
             to_attr="visible_dwellings",
         )
     )
-    return sorted(rows, key=lambda e: (_natural(e.number), e.pk))
+    return sorted(rows, key=lambda e: (numeric_order(e.number), e.pk))
 
 
 def compound_of_building_visible(actor, building: Building) -> bool:
