@@ -121,9 +121,11 @@ def refresh_derived_tags(
             want = scope.filter(elderly, household__isnull=False).exclude(Exists(others))
         else:
             continue
-        links.filter(**{"tag": tag, f"{owner}__in": scope.values("pk")}).exclude(
-            **{f"{owner}__in": want.values("pk")}
-        ).delete()
+        if household_ids is None:  # the street's links of this tag (a link has its owner's street)
+            held = links.filter(tag=tag, street_id=street_id)
+        else:
+            held = links.filter(**{"tag": tag, f"{owner}__in": scope.values("pk")})
+        held.exclude(**{f"{owner}__in": want.values("pk")}).delete()
         missing = want.exclude(Exists(links.filter(**{"tag": tag, owner: OuterRef("pk")})))
         _insert_links(links.model, owner, tag, missing)
 

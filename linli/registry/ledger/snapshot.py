@@ -8,13 +8,17 @@ refused) and the format version. If any of them differs at commit time, or the
 snapshot is missing or damaged, ``load`` returns None and the commit parses the stored
 file again. Matching against the registry is never snapshotted: the commit always plans
 against the registry as it is then.
+
+The rows are plain tuples in ``marshal`` format: loading 100,000 of them takes a tenth
+of the time JSON takes. ``marshal`` trusts its input and changes between Python
+versions, so the context names the marshal version too, and only a blob that this
+installation sealed (the AEAD tag checks) is ever loaded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
+import marshal
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -26,7 +30,7 @@ from ..models import Tag
 from .reader import SheetLayout
 from .rows import LedgerRow
 
-VERSION = 1
+VERSION = 2
 _FIELDS = (
     "number", "compound", "building", "entrance", "room", "name", "area", "tenure", "gender",
     "birth_date", "id_number", "id_bidx", "phone", "phone_bidx", "relation", "status",
@@ -38,7 +42,8 @@ def _context(sha256: str, tags: dict[str, Tag]) -> str:
         f"{t.pk}:{t.name}:{t.rule}:{t.target}:{int(t.has_level)}"
         for t in sorted(tags.values(), key=lambda t: t.pk)
     )
-    return f"ledger-rows|v{VERSION}|{sha256}|{dt.date.today().isoformat()}|{tag_part}"
+    day = dt.date.today().isoformat()
+    return f"ledger-rows|v{VERSION}.{marshal.version}|{sha256}|{day}|{tag_part}"
 
 
 def name_for(upload_name: str) -> str:
@@ -47,18 +52,17 @@ def name_for(upload_name: str) -> str:
 
 def save(upload_name: str, sha256: str, tags: dict[str, Tag], layout, rows) -> None:
     """Seal the layout and the parsed (error-free) rows next to the stored upload."""
-    lines = [
-        json.dumps([layout.header_row, layout.columns, layout.headers, layout.unknown,
-                    layout.duplicates], ensure_ascii=False).encode()
-    ]  # fmt: skip
+    records = []
     for row in rows:
-        values = [getattr(row, f) for f in _FIELDS]
+        # Plain str: marshal refuses str subclasses such as the choices (Relation.HEAD).
+        values = [str(v) if isinstance(v, str) else v for v in map(row.__getattribute__, _FIELDS)]
         values[6] = None if row.area is None else str(row.area)
         values[9] = None if row.birth_date is None else row.birth_date.toordinal()
-        values.append(None if row.tags is None else [[t.pk, level] for t, level in row.tags])
-        lines.append(json.dumps(values, ensure_ascii=False).encode())
-    blob = pii.seal(b"\n".join(lines), _context(sha256, tags))
-    del lines
+        values.append(None if row.tags is None else tuple((t.pk, level) for t, level in row.tags))
+        records.append(tuple(values))
+    head = (layout.header_row, layout.columns, layout.headers, layout.unknown, layout.duplicates)
+    blob = pii.seal(marshal.dumps((head, records)), _context(sha256, tags))
+    del records
     name = name_for(upload_name)
     if default_storage.exists(name):
         default_storage.delete(name)
@@ -77,12 +81,11 @@ def load(upload_name: str, sha256: str, tags: dict[str, Tag]):
     except pii.PIIError:
         return None
     del blob
+    head, records = marshal.loads(plain)
+    del plain
     by_pk = {t.pk: t for t in tags.values()}
-    lines = io.BytesIO(plain)
-    header_row, columns, headers, unknown, duplicates = json.loads(lines.readline())
     rows = []
-    for line in lines:  # one row at a time: a whole parsed document would double the memory
-        values = json.loads(line)
+    for values in records:
         row = LedgerRow(*values[:-1])  # _FIELDS are LedgerRow's leading fields, in order
         if row.area is not None:
             row.area = Decimal(row.area)
@@ -91,6 +94,7 @@ def load(upload_name: str, sha256: str, tags: dict[str, Tag]):
         if values[-1] is not None:
             row.tags = [(by_pk[pk], level) for pk, level in values[-1]]
         rows.append(row)
+    header_row, columns, headers, unknown, duplicates = head
     return SheetLayout(header_row, columns, headers, unknown, duplicates), rows
 
 

@@ -79,9 +79,11 @@ def test_lives_alone_is_a_single_member_sixty_or_older(world, place):
     assert all("lives_alone" not in resident_tags(r) for r in pair.members.all())
 
 
-def test_tags_follow_changes_and_are_taken_away(world, place):
+@pytest.mark.parametrize("whole_street", [False, True], ids=["named", "whole-street"])
+def test_tags_follow_changes_and_are_taken_away(world, place, whole_street):
     hh = home(world, place, "301", ("甲", OLD, "migrant"), tenure=Tenure.TENANT)
-    refresh(world, hh)
+    named = () if whole_street else (hh,)
+    refresh(world, *named)
     first = hh.members.get()
     assert household_tags(hh) == {"elderly_only", "tenant"}
     assert resident_tags(first) == {"lives_alone", "migrant"}
@@ -89,7 +91,7 @@ def test_tags_follow_changes_and_are_taken_away(world, place):
     w.resident(hh, "乙", _id_number(YOUNG), "13900003019")  # a young member moves in
     Resident.objects.filter(pk=first.pk).update(residence_status=ResidenceStatus.REGISTERED)
     type(hh).objects.filter(pk=hh.pk).update(tenure=Tenure.OWNER)
-    refresh(world, hh)
+    refresh(world, *named)
     assert household_tags(hh) == set()
     assert resident_tags(first) == set()
 
