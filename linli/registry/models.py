@@ -5,6 +5,18 @@ residents, tags and facilities, all under a grid of the tree.
 column every scope query filters on, so it sits on the row itself rather than
 three joins away. Only ``services.building_move`` changes it, and it moves the
 rows below in the same transaction.
+
+Place keys (PostgreSQL, migration 0004): a row's street and grid must be those of the
+place it hangs from, and one composite foreign key per row says so:
+
+* dwelling (entrance, street) → entrance (id, street);
+* household (dwelling, street, grid) → dwelling (id, street, grid);
+* resident (household, street, grid) → household (id, street, grid).
+
+Each replaces two or three single-column keys (household, street, grid), so a large
+import queues a third of the checks it did at commit, and the keys say more: a
+resident cannot sit in another grid than their household. The household and resident
+keys cascade a grid change (``building_move``). SQLite keeps none of these checks.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import pii
-from linli.core.models import SortKeyField, StreetOwned
+from linli.core.models import SortKeyField, StreetOwned, street_key
 from linli.grids.models import GridNode, Unit
 from linli.grids.scope import ScopeSpec
 
@@ -138,7 +150,15 @@ class Entrance(StreetOwned):
 class Dwelling(StreetOwned):
     """室: one flat with its registered area and its owners."""
 
-    entrance = models.ForeignKey(Entrance, on_delete=models.PROTECT, related_name="dwellings")
+    # Checked on PostgreSQL by a place key (module docstring). Indexed by (entrance, room).
+    street = street_key(db_constraint=False)
+    entrance = models.ForeignKey(
+        Entrance,
+        on_delete=models.PROTECT,
+        related_name="dwellings",
+        db_constraint=False,
+        db_index=False,
+    )
     grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
     room = models.CharField(_("room"), max_length=20)
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
@@ -214,8 +234,15 @@ class Tenure(models.TextChoices):
 class Household(StreetOwned):
     """户: the people living in one dwelling. A dwelling may hold more than one household."""
 
-    dwelling = models.ForeignKey(Dwelling, on_delete=models.PROTECT, related_name="households")
-    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
+    # Checked on PostgreSQL by a place key (module docstring). The grid is indexed with
+    # the street (Meta.indexes).
+    street = street_key(db_constraint=False)
+    dwelling = models.ForeignKey(
+        Dwelling, on_delete=models.PROTECT, related_name="households", db_constraint=False
+    )
+    grid = models.ForeignKey(
+        GridNode, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     tenure = models.CharField(
         _("tenure"), max_length=10, choices=Tenure.choices, default=Tenure.OWNER
     )
@@ -282,6 +309,9 @@ class Resident(StreetOwned):
     digits anyway, and community workers search by them.
     """
 
+    # Checked on PostgreSQL by a place key (module docstring). A resident who moved out
+    # (no household) keeps the street and grid they had, unchecked.
+    street = street_key(db_constraint=False)
     household = models.ForeignKey(
         Household,
         on_delete=models.PROTECT,
@@ -289,11 +319,14 @@ class Resident(StreetOwned):
         blank=True,
         related_name="members",
         verbose_name=_("household"),
+        db_constraint=False,
     )
     # Indexed with the street (Meta.indexes) only: every scope query names the street.
     # A large import pays for each index on this table, so there is none twice (members
     # are found through the household's own index).
-    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+", db_index=False)
+    grid = models.ForeignKey(
+        GridNode, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     name = models.CharField(_("name"), max_length=60)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)

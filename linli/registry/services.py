@@ -310,6 +310,7 @@ def building_move(*, actor, building: Building, grid: GridNode) -> Building:
     building.save(update_fields=["grid"])
     dwellings = Dwelling.objects.filter(entrance__building=building)
     dwellings.update(grid=grid)
+    # On PostgreSQL the place keys have already carried this down (ON UPDATE CASCADE).
     Household.objects.filter(dwelling__in=dwellings).update(grid=grid)
     Resident.objects.filter(household__dwelling__in=dwellings).update(grid=grid)
     record_change(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django_tasks import task
 
+from .ledger.bulk import update_statistics
 from .models import Dwelling, Household, HouseholdTag, Resident, ResidentTag
 
 # An import writing at least this many rows refreshes the planner's statistics.
@@ -19,9 +19,4 @@ def refresh_statistics() -> None:
     as if the tables were small (about twice as slow on 40,000 households); autovacuum
     would get there eventually, if it is on, this gets there at once.
     """
-    if connection.vendor != "postgresql":
-        return
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model in (Dwelling, Household, Resident, HouseholdTag, ResidentTag):
-            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+    update_statistics(Dwelling, Household, Resident, HouseholdTag, ResidentTag)

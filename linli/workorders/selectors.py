@@ -289,8 +289,8 @@ class DuplicateSuggestion:
 def duplicate_suggestions(
     *, actor, order: WorkOrder, days: int | None = None, limit: int = 5
 ) -> list[DuplicateSuggestion]:
-    """Open requests that look like ``order``: same category, same building (or compound,
-    or grid for free-text locations), received within ``days`` (LINLI_WO_DUPLICATE_DAYS,
+    """Open requests that look like ``order``: same category, same compound (or grid for
+    free-text locations), received within ``days`` (LINLI_WO_DUPLICATE_DAYS,
     default 7) before it, with similar text. Scored 0..1, best first; only orders the actor
     may see. A shared building or dwelling raises the score of texts that overlap at all.
 
@@ -298,12 +298,8 @@ def duplicate_suggestions(
     built as model instances (a busy place can have hundreds of open look-alikes).
     """
     days = days if days is not None else int(getattr(settings, "LINLI_WO_DUPLICATE_DAYS", 7))
-    if order.building_id:
-        place = Q(building_id=order.building_id) | Q(compound_id=order.compound_id)
-    elif order.compound_id:
-        place = Q(compound_id=order.compound_id)
-    else:
-        place = Q(grid_id=order.grid_id)
+    # A building or dwelling always comes with its compound, so the compound covers them.
+    place = Q(compound_id=order.compound_id) if order.compound_id else Q(grid_id=order.grid_id)
     # One filter() call: each further one copies the whole query, and this runs per intake.
     newest = (
         _visible(actor)

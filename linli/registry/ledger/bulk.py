@@ -11,6 +11,7 @@ MAX(id) while the import holds the database's write lock (see ``lock_street``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 
 from django.db import connection, models
@@ -36,42 +37,79 @@ def lock_street(street_id: int) -> None:
         GridNode.objects.filter(pk=street_id).update(code=F("code"))
 
 
+def update_statistics(*models_: type[models.Model]) -> None:
+    """Refresh PostgreSQL's statistics of these tables (elsewhere a no-op). Inside a
+    transaction, ANALYZE counts the rows it has written but not committed yet."""
+    if not is_postgres():
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
 class Inserter:
     """Collects new rows of one model as tuples and writes them in one go.
 
     ``add`` returns the new row's id at once. ``columns`` are attribute names
     (``household_id``, not ``household``) and must cover every non-null column.
     ``expected`` (how many rows will come) lets the first id block be fetched in one go.
+
+    Used as a context manager (``with Inserter(...) as rows:``), it streams instead: on
+    PostgreSQL the ids of ``expected`` rows are taken on entry and a COPY stays open
+    while rows are added, so the database stores each block while Python builds the next;
+    no other query may run on the connection inside the block, and more rows than
+    ``expected`` is an error. Elsewhere the rows are written on exit.
     """
 
     def __init__(self, model: type[models.Model], columns: Sequence[str], expected: int = 0):
         self.model = model
-        self.block = max(expected, 1) if expected else ID_BLOCK
+        self.expected = expected
+        self.block = expected or ID_BLOCK
         self.columns = ["id", *columns]
         self.rows: list[tuple] = []
+        self.count = 0
         self._ids: list[int] = []
         self._next_local: int | None = None
         self._sequence: str | None = None
         self._postgres = is_postgres()
+        self._stream: contextlib.ExitStack | None = None
+        self._write = None
+
+    def __enter__(self) -> Inserter:
+        if self._postgres and self.expected:
+            self._fetch_ids()
+            self._stream = contextlib.ExitStack()
+            self._write = self._stream.enter_context(_copy(self.model, self.columns))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._stream is not None:
+            self._stream.__exit__(*exc)
+        elif exc[0] is None:
+            self.flush()
+
+    def _fetch_ids(self) -> None:
+        with connection.cursor() as cursor:
+            if self._sequence is None:
+                cursor.execute(
+                    "SELECT pg_get_serial_sequence(%s, 'id')", [self.model._meta.db_table]
+                )
+                self._sequence = cursor.fetchone()[0]
+            # The sequence named once: looked up per row, the name costs more than the nextval.
+            cursor.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                [self._sequence, self.block],
+            )
+            self._ids = [r[0] for r in cursor.fetchall()]
+            self._ids.reverse()
+        self.block = ID_BLOCK
 
     def _take_id(self) -> int:
         if self._postgres:
             if not self._ids:
-                with connection.cursor() as cursor:
-                    if self._sequence is None:
-                        cursor.execute(
-                            "SELECT pg_get_serial_sequence(%s, 'id')", [self.model._meta.db_table]
-                        )
-                        self._sequence = cursor.fetchone()[0]
-                    # The sequence named once: looked up per row, the name costs more
-                    # than the nextval.
-                    cursor.execute(
-                        "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
-                        [self._sequence, self.block],
-                    )
-                    self._ids = [r[0] for r in cursor.fetchall()]
-                    self._ids.reverse()
-                self.block = ID_BLOCK
+                if self._write is not None:
+                    raise RuntimeError("more rows than expected while streaming")
+                self._fetch_ids()
             return self._ids.pop()
         if self._next_local is None:
             current = self.model._base_manager.aggregate(m=Max("id"))["m"] or 0
@@ -82,7 +120,11 @@ class Inserter:
 
     def add(self, *values) -> int:
         pk = self._take_id()
-        self.rows.append((pk, *values))
+        self.count += 1
+        if self._write is not None:
+            self._write((pk, *values))
+        else:
+            self.rows.append((pk, *values))
         return pk
 
     def flush(self) -> int:
@@ -101,6 +143,14 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tu
         objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         model._base_manager.bulk_create(objs, batch_size=500)
         return
+    with _copy(model, columns) as write:
+        for row in rows:
+            write(row)
+
+
+@contextlib.contextmanager
+def _copy(model: type[models.Model], columns: Sequence[str]) -> Iterator:
+    """PostgreSQL: a COPY into ``model``'s table; yields a function writing one row."""
     from psycopg.types.json import Jsonb
 
     fields = {f.attname: f for f in model._meta.concrete_fields}
@@ -112,12 +162,17 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tu
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                if json_positions:
-                    row = list(row)
-                    for i in json_positions:
-                        row[i] = Jsonb(row[i])
+            if not json_positions:
+                yield copy.write_row
+                return
+
+            def write(row) -> None:
+                row = list(row)
+                for i in json_positions:
+                    row[i] = Jsonb(row[i])
                 copy.write_row(row)
+
+            yield write
 
 
 def filter_in(qs: models.QuerySet, field: str, values) -> Iterator:

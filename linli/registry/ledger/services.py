@@ -48,7 +48,7 @@ from ..models import (
 from ..tags import refresh_derived_tags
 from ..tasks import ANALYSE_AFTER_ROWS, refresh_statistics
 from . import snapshot
-from .bulk import Inserter, lock_street
+from .bulk import Inserter, lock_street, update_statistics
 from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
 from .reader import SheetLayout, read_rows
 from .rows import LedgerRow, RowError, RowParser
@@ -57,6 +57,7 @@ from .safety import LedgerFileError, check_workbook
 MAX_STORED_ERRORS = 1000
 BATCH = 2000
 WHOLE_STREET_REFRESH = 5000  # above this many households, refresh the street's derived tags
+ANALYSE_BEFORE_CHECKS = 500  # new households from which the import refreshes statistics
 
 
 @dataclass
@@ -295,7 +296,9 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
         }
     _insert_places(plan, changed)
 
-    households = Inserter(
+    compound_names = {c.pk: c.name for c in plan.compounds.values()}
+    tenure_updates = []
+    with Inserter(
         expected=sum(1 for g in changed if g.existing is None),
         model=Household,
         columns=[
@@ -308,31 +311,35 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
             "created_at",
             "updated_at",
         ],
-    )
-    compound_names = {c.pk: c.name for c in plan.compounds.values()}
-    tenure_updates = []
-    for group in changed:
-        dwelling = plan.dwellings[group.key]
-        if group.existing is None:
-            compound_id, building, entrance, room = group.key
-            group.household_id = households.add(
-                street_id, dwelling.pk, dwelling.grid_id, group.tenure or DEFAULT_TENURE, "",
-                address_sort_key(compound_names[compound_id], building, entrance, room),
-                now, now,
-            )  # fmt: skip
-            group.grid_id = dwelling.grid_id
-        else:
-            group.household_id = group.existing.pk
-            group.grid_id = group.existing.grid_id
-            if "tenure" in group.changes:
-                tenure_updates.append(
-                    Household(pk=group.existing.pk, tenure=group.tenure, updated_at=now)
-                )
-    households.flush()
+    ) as households:
+        for group in changed:
+            dwelling = plan.dwellings[group.key]
+            if group.existing is None:
+                compound_id, building, entrance, room = group.key
+                group.household_id = households.add(
+                    street_id, dwelling.pk, dwelling.grid_id, group.tenure or DEFAULT_TENURE,
+                    "", address_sort_key(compound_names[compound_id], building, entrance, room),
+                    now, now,
+                )  # fmt: skip
+                group.grid_id = dwelling.grid_id
+            else:
+                group.household_id = group.existing.pk
+                group.grid_id = group.existing.grid_id
+                if "tenure" in group.changes:
+                    tenure_updates.append(
+                        Household(pk=group.existing.pk, tenure=group.tenure, updated_at=now)
+                    )
     _bulk_update(tenure_updates, ["tenure", "updated_at"])
+    if households.count >= ANALYSE_BEFORE_CHECKS:
+        # The place keys are checked at COMMIT with plans made from the statistics; with
+        # the ones of a street that had few households, PostgreSQL probes the new rows by
+        # grid (thousands a check) instead of by id.
+        update_statistics(Entrance, Dwelling, Household)
 
     touched: set[int] = set()
-    residents = Inserter(
+    resident_updates, update_fields = [], set()
+    encrypt = pii.encryptor()
+    with Inserter(
         expected=sum(1 for g in changed for p in g.residents if p.existing is None),
         model=Resident,
         columns=[
@@ -353,39 +360,36 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
             "created_at",
             "updated_at",
         ],
-    )
-    resident_updates, update_fields = [], set()
-    encrypt = pii.encryptor()
-    for group in changed:
-        household_id = group.household_id
-        touched.add(household_id)
-        for person in group.residents:
-            row = person.row
-            if person.existing is None:
-                person.resident_id = residents.add(
-                    street_id, household_id, group.grid_id, row.name, row.gender or "",
-                    row.birth_date, encrypt(row.id_number), row.id_bidx, encrypt(row.phone),
-                    row.phone_bidx, row.phone[-4:], person.relation,
-                    row.status or DEFAULT_STATUS, None, now, now,
-                )  # fmt: skip
-                continue
-            known = person.existing
-            person.resident_id = known.pk
-            if not person.changes:
-                continue
-            if known.household_id and known.household_id != household_id:
-                touched.add(known.household_id)
-            resident = Resident(
-                pk=known.pk,
-                street_id=street_id,
-                **{name: getattr(known, name) for name in PERSON_FIELDS if name != "pk"},
-            )
-            fields = _apply_resident_changes(resident, person, household_id, group.grid_id)
-            if fields:
-                resident.updated_at = now
-                update_fields |= {*fields, "updated_at"}
-                resident_updates.append(resident)
-    residents.flush()
+    ) as residents:
+        for group in changed:
+            household_id = group.household_id
+            touched.add(household_id)
+            for person in group.residents:
+                row = person.row
+                if person.existing is None:
+                    person.resident_id = residents.add(
+                        street_id, household_id, group.grid_id, row.name, row.gender or "",
+                        row.birth_date, encrypt(row.id_number), row.id_bidx, encrypt(row.phone),
+                        row.phone_bidx, row.phone[-4:], person.relation,
+                        row.status or DEFAULT_STATUS, None, now, now,
+                    )  # fmt: skip
+                    continue
+                known = person.existing
+                person.resident_id = known.pk
+                if not person.changes:
+                    continue
+                if known.household_id and known.household_id != household_id:
+                    touched.add(known.household_id)
+                resident = Resident(
+                    pk=known.pk,
+                    street_id=street_id,
+                    **{name: getattr(known, name) for name in PERSON_FIELDS if name != "pk"},
+                )
+                fields = _apply_resident_changes(resident, person, household_id, group.grid_id)
+                if fields:
+                    resident.updated_at = now
+                    update_fields |= {*fields, "updated_at"}
+                    resident_updates.append(resident)
     _bulk_update(resident_updates, sorted(update_fields))
     _apply_tags(plan, changed)
     _audit(actor, plan, changed, job_id, now)
@@ -417,11 +421,6 @@ def _insert_places(plan: Plan, changed) -> None:
         if e.pk is None:
             e.pk = entrances.add(street_id, e.parent.pk, e.number)
     entrances.flush()
-    dwellings = Inserter(
-        Dwelling,
-        ["street_id", "entrance_id", "grid_id", "room", "floor", "area_m2"],
-        expected=sum(1 for d in plan.dwellings.values() if d.pk is None),
-    )
     area_updates = []
     for group in changed:
         d = plan.dwellings[group.key]
@@ -430,10 +429,16 @@ def _insert_places(plan: Plan, changed) -> None:
             area_updates.append(Dwelling(pk=d.pk, area_m2=group.area))
         elif d.pk is None and group.area is not None:
             d.area_m2 = group.area
-    for d in plan.dwellings.values():
-        if d.pk is None:
-            d.pk = dwellings.add(street_id, d.parent.pk, d.grid_id, d.number, d.floor, d.area_m2)
-    dwellings.flush()
+    with Inserter(
+        Dwelling,
+        ["street_id", "entrance_id", "grid_id", "room", "floor", "area_m2"],
+        expected=sum(1 for d in plan.dwellings.values() if d.pk is None),
+    ) as dwellings:
+        for d in plan.dwellings.values():
+            if d.pk is None:
+                d.pk = dwellings.add(
+                    street_id, d.parent.pk, d.grid_id, d.number, d.floor, d.area_m2
+                )
     _bulk_update(area_updates, ["area_m2"])
 
 
@@ -507,7 +512,7 @@ def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     created_text = _("Household created from a ledger import")
     updated_text = _("Household updated from a ledger import")
-    events = Inserter(
+    with Inserter(
         expected=len(changed),
         model=AuditEvent,
         columns=[
@@ -521,19 +526,18 @@ def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
             "summary",
             "changes",
         ],
-    )
-    for group in changed:
-        events.add(
-            plan.street_id, at, actor_id, "import", "registry.household", group.household_id,
-            group.household_id, created_text if group.stats["created"] else updated_text,
-            {
-                "import_job": job_id,
-                "fields": sorted(group.changes),
-                "members_added": group.stats["added"],
-                "members_changed": group.stats["changed"],
-            },
-        )  # fmt: skip
-    events.flush()
+    ) as events:
+        for group in changed:
+            events.add(
+                plan.street_id, at, actor_id, "import", "registry.household", group.household_id,
+                group.household_id, created_text if group.stats["created"] else updated_text,
+                {
+                    "import_job": job_id,
+                    "fields": sorted(group.changes),
+                    "members_added": group.stats["added"],
+                    "members_changed": group.stats["changed"],
+                },
+            )  # fmt: skip
 
 
 def _bulk_create(objs: Iterable) -> None:

@@ -1,0 +1,86 @@
+"""Place keys: a dwelling, household and resident carry the street and grid of the place
+above them. A building moved to another grid takes every row below it along; on
+PostgreSQL composite foreign keys refuse a row whose street or grid disagrees with its
+parent's, and carry a grid change down by themselves."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.http import Http404
+
+from linli.core.models import AuditEvent
+from linli.registry.models import Dwelling, Household, Resident
+from linli.registry.services import building_move
+
+pytestmark = pytest.mark.django_db
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the place keys exist on PostgreSQL only"
+)
+
+
+def grids_below(building) -> set[int]:
+    dwellings = Dwelling.objects.filter(entrance__building=building)
+    households = Household.objects.filter(dwelling__in=dwellings)
+    residents = Resident.objects.filter(household__in=households)
+    return {
+        *dwellings.values_list("grid_id", flat=True),
+        *households.values_list("grid_id", flat=True),
+        *residents.values_list("grid_id", flat=True),
+    }
+
+
+def test_a_moved_building_takes_its_dwellings_households_and_residents(world):
+    building = world.hh_a1.dwelling.entrance.building
+    building_move(actor=world.admin, building=building, grid=world.grid_a2)
+    building.refresh_from_db()
+    assert building.grid_id == world.grid_a2.pk
+    assert grids_below(building) == {world.grid_a2.pk}
+    event = AuditEvent.objects.get(verb="move", target_id=building.pk)
+    assert event.changes == {"grid": [world.grid_a1.pk, world.grid_a2.pk]}
+
+
+def test_a_grid_worker_cannot_move_a_building_and_nothing_changes(world):
+    building = world.hh_a1.dwelling.entrance.building
+    with pytest.raises(Http404):
+        building_move(actor=world.grid_b1_worker, building=building, grid=world.grid_b1)
+    building.refresh_from_db()
+    assert building.grid_id == world.grid_a1.pk
+    assert grids_below(building) == {world.grid_a1.pk}
+
+
+def _refused(**changes) -> None:
+    """The row update is refused when the deferred keys are checked."""
+    model, pk = changes.pop("model"), changes.pop("pk")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.filter(pk=pk).update(**changes)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@postgres_only
+def test_a_resident_must_be_in_the_grid_and_street_of_the_household(world):
+    _refused(model=Resident, pk=world.zhou.pk, grid_id=world.grid_a2.pk)
+    _refused(model=Resident, pk=world.zhou.pk, street_id=world.street_t.pk)
+    _refused(model=Resident, pk=world.zhou.pk, household_id=world.hh_b1.pk)
+    world.zhou.refresh_from_db()
+    assert (world.zhou.household_id, world.zhou.grid_id) == (world.hh_a1.pk, world.grid_a1.pk)
+
+
+@postgres_only
+def test_a_household_must_be_in_the_grid_and_street_of_the_dwelling(world):
+    _refused(model=Household, pk=world.hh_a2.pk, grid_id=world.grid_a1.pk)
+    _refused(model=Household, pk=world.hh_a2.pk, street_id=world.street_t.pk)
+
+
+@postgres_only
+def test_a_dwelling_must_be_in_the_street_of_the_entrance(world):
+    _refused(model=Dwelling, pk=world.hh_a2.dwelling_id, street_id=world.street_t.pk)
+
+
+@postgres_only
+def test_a_dwelling_grid_change_cascades_to_households_and_residents(world):
+    Dwelling.objects.filter(pk=world.hh_a1.dwelling_id).update(grid_id=world.grid_b1.pk)
+    assert Household.objects.get(pk=world.hh_a1.pk).grid_id == world.grid_b1.pk
+    assert set(world.hh_a1.members.values_list("grid_id", flat=True)) == {world.grid_b1.pk}
