@@ -204,8 +204,9 @@ def test_commit_needs_the_previewed_hash(world):
 
 
 def test_commit_imports_the_previewed_rows_without_reading_the_file_again(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(ledger_snapshot, "CHUNK", 3)  # the four rows sealed in two lists
     job = preview(world, world.cadre, NEW_FAMILY)
     parsed_rows = job.file.storage.open(ledger_snapshot.name_for(job.file.name)).read()
     assert NEW_IDS["ma"].encode() not in parsed_rows  # sealed, like the rest of the PII
