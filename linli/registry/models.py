@@ -14,8 +14,8 @@ place it hangs from, and one composite foreign key per row says so:
 * resident (household, street, grid) → household (id, street, grid).
 
 Each replaces two or three single-column keys (household, street, grid), so a large
-import queues a third of the checks it did at commit, and the keys say more: a
-resident cannot sit in another grid than their household. The household and resident
+import queues a third fewer checks at commit, and the keys say more: a resident cannot
+sit in another grid than their household. The household and resident
 keys cascade a grid change (``building_move``). SQLite keeps none of these checks.
 """
 
