@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -68,21 +68,29 @@ def _member_rows(household: Household, revealed: dict[int, dict[str, str]] | Non
 
 
 _CHANGE_LABELS = {
-    "tenure": (_lazy("Tenure"), dict(Tenure.choices)),
-    "note": (_lazy("Note"), None),
-    "name": (_lazy("Name"), None),
-    "relation": (_lazy("Relation"), dict(Relation.choices)),
-    "residence_status": (_lazy("Residence"), dict(ResidenceStatus.choices)),
-    "gender": (_lazy("Gender"), dict(Gender.choices)),
-    "birth_date": (_lazy("Birth date"), None),
-    "id_number": (_lazy("ID number"), None),
-    "phone": (_lazy("Phone"), None),
-    "reason": (_lazy("Reason"), None),
-    "added": (_lazy("Added"), None),
-    "removed": (_lazy("Removed"), None),
-    "level": (_lazy("Level changed"), None),
+    "tenure": (gettext_lazy("Tenure"), dict(Tenure.choices)),
+    "note": (gettext_lazy("Note"), None),
+    "name": (gettext_lazy("Name"), None),
+    "relation": (gettext_lazy("Relation"), dict(Relation.choices)),
+    "residence_status": (gettext_lazy("Residence"), dict(ResidenceStatus.choices)),
+    "gender": (gettext_lazy("Gender"), dict(Gender.choices)),
+    "birth_date": (gettext_lazy("Birth date"), None),
+    "id_number": (gettext_lazy("ID number"), None),
+    "phone": (gettext_lazy("Phone"), None),
+    "reason": (gettext_lazy("Reason"), None),
+    "added": (gettext_lazy("Added"), None),
+    "removed": (gettext_lazy("Removed"), None),
+    "level": (gettext_lazy("Level changed"), None),
+    # A ledger import's entry (ledger.services._audit).
+    "import_job": (gettext_lazy("Import no."), None),
+    "fields": (gettext_lazy("Fields changed"), None),
+    "area": (gettext_lazy("Registered area"), None),
+    "tags": (gettext_lazy("Tags"), None),
+    "members_added": (gettext_lazy("Members added"), None),
+    "members_changed": (gettext_lazy("Members changed"), None),
 }
-_LIST_KEYS = {"added", "removed", "level"}
+_LIST_KEYS = {"added", "removed", "level", "fields"}
+_SKIP_EMPTY = _LIST_KEYS | {"members_added", "members_changed"}
 
 
 def _change_lines(changes: dict) -> list[tuple[str, str]]:
@@ -94,9 +102,11 @@ def _change_lines(changes: dict) -> list[tuple[str, str]]:
         def show(v, choices=choices):
             return str(choices.get(v, v)) if choices else str(v or "—")
 
-        if key in _LIST_KEYS:
-            if not value:
-                continue
+        if key in _SKIP_EMPTY and not value:
+            continue
+        if key == "fields":  # names of changed fields
+            text = "、".join(str(_CHANGE_LABELS.get(v, (v,))[0]) for v in value)
+        elif key in _LIST_KEYS:
             text = "、".join(str(v) for v in value)
         elif isinstance(value, list) and len(value) == 2:
             text = f"{show(value[0])} → {show(value[1])}"

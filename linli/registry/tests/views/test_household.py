@@ -227,3 +227,26 @@ def test_registered_section_is_shown_when_its_provider_answers(
     finally:
         household_file.unregister_section("probe")
     assert calls == [("admin", world.hh_a1.pk), ("cadre", world.hh_a1.pk)]
+
+
+def test_an_import_entry_reads_as_words_not_keys(world, login):
+    from linli.core.audit import record_change
+
+    record_change(
+        actor=world.admin, target=world.hh_a1, verb="import", household_id=world.hh_a1.pk,
+        summary="Household updated from a ledger import",
+        changes={"import_job": 7, "fields": ["tenure", "area", "tags"],
+                 "members_added": 0, "members_changed": 2},
+    )  # fmt: skip
+    response = get(login(world.cadre), "registry:household", world.hh_a1.pk)
+    assert response.context["history"][0]["lines"] == [
+        ("Import no.", "7"),
+        ("Fields changed", "Tenure、Registered area、Tags"),
+        ("Members changed", "2"),
+    ]
+    html = (
+        login(world.cadre)
+        .get(reverse("registry:household", args=[world.hh_a1.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .content.decode()
+    )
+    assert "导入批次" in html and "改动项目" in html and "import_job" not in html
