@@ -91,12 +91,16 @@ _CHANGE_LABELS = {
 }
 _LIST_KEYS = {"added", "removed", "level", "fields"}
 _SKIP_EMPTY = _LIST_KEYS | {"members_added", "members_changed"}
+_ORDER = {key: i for i, key in enumerate(_CHANGE_LABELS)}
 
 
 def _change_lines(changes: dict) -> list[tuple[str, str]]:
     """Readable (label, text) lines of one history entry; values are already masked."""
     lines = []
-    for key, value in (changes or {}).items():
+    # In the labels' order: PostgreSQL's jsonb keeps its own order of keys.
+    changes = changes or {}
+    for key in sorted(changes, key=lambda k: (_ORDER.get(k, len(_ORDER)), k)):
+        value = changes[key]
         label, choices = _CHANGE_LABELS.get(key, (key, None))
 
         def show(v, choices=choices):
