@@ -12,6 +12,7 @@ MAX(id) while the import holds the database's write lock (see ``lock_street``).
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Iterator, Sequence
 
 from django.db import connection, models
@@ -175,22 +176,51 @@ def _copy(model: type[models.Model], columns: Sequence[str]) -> Iterator:
             yield write
 
 
+@contextlib.contextmanager
+def collector_paused():
+    """Pause Python's cycle collector while a ledger is parsed, planned or written.
+
+    A 100,000-resident file makes hundreds of thousands of small objects that live until
+    the job ends; the collector kept walking them, a tenth of a commit's time, and found
+    next to nothing to free. Usable as a decorator; the collector runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_SEPARATOR = "\x1f"  # ASCII unit separator: in no id, key or digest
+
+
 def filter_in(qs: models.QuerySet, field: str, values) -> Iterator:
     """Rows of ``qs`` whose ``field`` is one of ``values``, for large value lists.
 
-    PostgreSQL gets one array parameter (``= ANY(%s)``): thousands of ``IN`` placeholders
-    cost more to build and parse than the lookup itself. Elsewhere the list is chunked
-    under SQLite's bound-parameter limit.
+    PostgreSQL gets the list as one text parameter split on the server
+    (``= ANY(string_to_array(%s, sep))``): thousands of ``IN`` placeholders cost more to
+    build and parse than the lookup itself, and even an array parameter is quoted value by
+    value on the client. Elsewhere the list is chunked under SQLite's bound-parameter limit.
     """
     values = list(values)
     if not values:
         return
     if is_postgres():
         meta = qs.model._meta
+        column = meta.pk if field == "pk" else meta.get_field(field)
         quote = connection.ops.quote_name
+        texts = [str(v) for v in values]
+        joined = _SEPARATOR.join(texts)
+        if joined.count(_SEPARATOR) != len(texts) - 1:
+            raise ValueError("a value holds the list separator")
+        array = "string_to_array(%s, %s)"
+        if not isinstance(column, (models.CharField, models.TextField)):
+            array += f"::{column.db_type(connection)}[]"
         condition = RawSQL(
-            f"{quote(meta.db_table)}.{quote(meta.get_field(field).column)} = ANY(%s)",
-            (values,),
+            f"{quote(meta.db_table)}.{quote(column.column)} = ANY({array})",
+            (joined, _SEPARATOR),
             output_field=models.BooleanField(),
         )
         yield from qs.filter(condition)

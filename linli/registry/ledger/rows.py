@@ -74,8 +74,10 @@ class LedgerRow:
 
     @property
     def is_head(self) -> bool:
-        return self.relation == Relation.HEAD
+        return self.relation == _HEAD
 
+
+_HEAD = Relation.HEAD.value  # a plain str: looking up the enum member is slow per row
 
 _PLACE_KEYS = ("compound", "building", "entrance", "room", "name")
 _LIMITS = (80, 20, 20, 20, 60)

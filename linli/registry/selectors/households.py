@@ -79,7 +79,7 @@ def _text_q(q: str) -> Q:
     if re.fullmatch(r"\d{17}[\dXx]", compact):
         return Q(members__id_number_bidx=pii.blind_index(pii.normalize_id_number(compact)))
     if re.fullmatch(r"1[3-9]\d{9}", compact):
-        return Q(members__phone_bidx=pii.blind_index(compact))
+        return Q(members__phone_last4=compact[-4:], members__phone_bidx=pii.blind_index(compact))
     if re.fullmatch(r"\d{4}", compact):
         return Q(members__phone_last4=compact) | Q(dwelling__room=compact)
     address = parse_address(q)
@@ -273,7 +273,7 @@ def resident_list(actor, q: str = "") -> QuerySet[Resident]:
         if re.fullmatch(r"\d{17}[\dXx]", q):
             qs = qs.filter(id_number_bidx=pii.blind_index(pii.normalize_id_number(q)))
         elif re.fullmatch(r"1[3-9]\d{9}", q):
-            qs = qs.filter(phone_bidx=pii.blind_index(q))
+            qs = qs.filter(phone_last4=q[-4:], phone_bidx=pii.blind_index(q))
         elif re.fullmatch(r"\d{4}", q):
             qs = qs.filter(phone_last4=q)
         else:

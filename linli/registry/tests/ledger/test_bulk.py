@@ -1,11 +1,14 @@
-"""bulk.Inserter: ids handed out before the rows are written, buffered or streamed."""
+"""bulk.Inserter: ids handed out before the rows are written, buffered or streamed;
+bulk.filter_in: rows whose field is one of a long list of values."""
 
 from __future__ import annotations
+
+import gc
 
 import pytest
 from django.db import connection, transaction
 
-from linli.registry.ledger.bulk import Inserter
+from linli.registry.ledger.bulk import Inserter, collector_paused, filter_in
 from linli.registry.models import Building
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +65,37 @@ def test_streaming_more_rows_than_expected_is_refused(world):
         rows.add(*_row(world, "96"))
         rows.add(*_row(world, "97"))
     assert Building.objects.count() == before
+
+
+def test_filter_in_finds_exactly_the_listed_values_of_text_and_id_fields(world):
+    with Inserter(Building, COLUMNS, expected=3) as rows:
+        ids = [rows.add(*_row(world, n)) for n in ("96", "97", "98")]
+    mine = Building.objects.filter(pk__in=ids)
+    numbers = mine.values_list("number", flat=True)
+    # Several thousand values, most unknown: one parameter on PostgreSQL, chunks elsewhere.
+    wanted = ["96", "98", *(f"x{i}" for i in range(5000))]
+    assert sorted(filter_in(numbers, "number", wanted)) == ["96", "98"]
+    assert sorted(filter_in(numbers, "pk", [ids[1], -1, *range(10**9, 10**9 + 3000)])) == ["97"]
+    assert list(filter_in(numbers, "number", [])) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one text parameter on PostgreSQL")
+def test_filter_in_refuses_a_value_holding_its_separator(world):
+    with pytest.raises(ValueError):
+        list(filter_in(Building.objects.all(), "number", ["1\x1f2"]))
+
+
+def test_the_collector_is_paused_inside_and_running_again_after_an_error():
+    assert gc.isenabled()
+
+    @collector_paused()
+    def job():
+        assert not gc.isenabled()
+        with collector_paused():  # nested: the outer pause still holds afterwards
+            pass
+        assert not gc.isenabled()
+        raise ValueError
+
+    with pytest.raises(ValueError):
+        job()
+    assert gc.isenabled()
