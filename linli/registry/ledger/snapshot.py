@@ -10,11 +10,11 @@ file again. Matching against the registry is never snapshotted: the commit alway
 against the registry as it is then.
 
 The rows are plain tuples in ``marshal`` format, in lists of ``CHUNK``, each list after
-its length in bytes: loading 100,000 of them takes a tenth of the time JSON takes. (The
-lengths let each list be read with ``marshal.loads`` from a slice of the buffer;
-``marshal.load`` from a file object reads it a value at a time, twenty times slower.) ``marshal`` trusts its input and changes between Python
-versions, so the context names the marshal version too, and only a blob that this
-installation sealed (the AEAD tag checks) is ever loaded.
+its length in bytes, so that it is read with ``marshal.loads`` from a slice of the buffer
+(``marshal.load`` from a file object reads a value at a time, twenty times slower).
+``marshal`` trusts its input and changes between Python versions, so the context names
+the marshal version too, and only a blob that this installation sealed (the AEAD tag
+checks) is ever loaded.
 """
 
 from __future__ import annotations
@@ -67,10 +67,9 @@ def _record(row: LedgerRow) -> tuple:
 def save(upload_name: str, sha256: str, tags: dict[str, Tag], layout, rows) -> None:
     """Seal the layout and the parsed (error-free) rows next to the stored upload."""
     head = (layout.header_row, layout.columns, layout.headers, layout.unknown, layout.duplicates)
-    parts = []
-    for piece in (head, *(rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK))):
-        data = marshal.dumps(piece if piece is head else [_record(row) for row in piece])
-        parts += (_LENGTH.pack(len(data)), data)
+    parts = [*_framed(head)]
+    for i in range(0, len(rows), CHUNK):
+        parts += _framed([_record(row) for row in rows[i : i + CHUNK]])
     blob = pii.seal(b"".join(parts), _context(sha256, tags))
     del parts
     name = name_for(upload_name)
@@ -107,6 +106,11 @@ def load(upload_name: str, sha256: str, tags: dict[str, Tag]):
             rows.append(row)
     header_row, columns, headers, unknown, duplicates = head
     return SheetLayout(header_row, columns, headers, unknown, duplicates), rows
+
+
+def _framed(value) -> tuple[bytes, bytes]:
+    data = marshal.dumps(value)
+    return _LENGTH.pack(len(data)), data
 
 
 def _pieces(view: memoryview):
