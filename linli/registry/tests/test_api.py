@@ -526,6 +526,9 @@ def test_post_search_keeps_full_numbers_out_of_the_url(world, api_post):
     residents = api_post(world.cadre, "/api/v1/residents/search", {"q": "13700003333"}).json()
     assert [r["id"] for r in residents["items"]] == [world.liu.pk]
     assert residents["items"][0]["phone"] == "137****3333"
+    # Same last four digits, another number: the blind index decides.
+    other = api_post(world.cadre, "/api/v1/residents/search", {"q": "13900003333"}).json()
+    assert other["items"] == []
     assert (
         api_post(world.grid_b1_worker, "/api/v1/residents/search", {"q": "13700003333"}).json()[
             "items"
