@@ -10,7 +10,8 @@ and drops the database at the end (LINLI_BENCH_KEEP=1 keeps it). Figures:
 
 - intake: POST /api/v1/workorders through the whole stack (bearer token, multipart form
   parsing, validation, number allocation, deadline arithmetic, timeline event, the grid
-  staff's inbox rows and outside-channel hand-off, duplicate suggestions in the answer),
+  staff's inbox rows and outside-channel hand-off; look-alikes are a separate request,
+  ``POST /api/v1/workorders/similar``, not made here),
   in intakes/s, each against a raw baseline of the same concurrency: single-row INSERTs
   into the same table of the same database, one transaction each.
 

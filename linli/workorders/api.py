@@ -2,7 +2,10 @@
 
 * ``GET  /workorders``: list with filters (scope as on the pages);
 * ``POST /workorders``: intake (multipart form: fields plus up to 9 ``photos``);
-* ``GET  /workorders/{id}``: detail with the timeline and ``actions`` allowed now;
+* ``POST /workorders/similar``: open requests that look like one about to be filed
+  (staff check this before filing, as the intake page does while the form is typed);
+* ``GET  /workorders/{id}``: detail with the timeline, ``actions`` allowed now and,
+  where merging is allowed, ``duplicate_suggestions``;
 * ``POST /workorders/{id}/<action>``, one per workflow action: verify, reject,
   merge, dispatch, start, update, report-back, check, follow-up, close,
   withdraw, return, escalate, extend (multipart or url-encoded form).
@@ -29,7 +32,7 @@ from linli.grids import permissions as perms
 
 from . import selectors, services
 from .models import Channel, WorkOrder
-from .workflow import OPEN, P_VIEW, Satisfaction, Status
+from .workflow import OPEN, P_INTAKE, P_VIEW, Satisfaction, Status
 
 router = Router(tags=["workorders"])
 
@@ -116,10 +119,6 @@ class WorkOrderDetailOut(WorkOrderOut):
     duplicate_suggestions: list[DuplicateOut]
 
 
-class WorkOrderCreatedOut(WorkOrderOut):
-    duplicate_suggestions: list[DuplicateOut]  # open requests that look the same (staff only)
-
-
 class WorkOrderPage(Schema):
     count: int
     page: int
@@ -162,10 +161,8 @@ def _photo(p) -> dict[str, Any]:
 
 
 def _suggestions(request, order: WorkOrder) -> list[dict[str, Any]]:
-    return [
-        {"id": s.pk, "number": s.number, "score": s.score}
-        for s in selectors.duplicate_suggestions(actor=request.user, order=order)
-    ]
+    found = selectors.duplicate_suggestions(actor=request.user, order=order)
+    return [{"id": s.pk, "number": s.number, "score": s.score} for s in found]
 
 
 def _detail(request, pk: int) -> dict[str, Any]:
@@ -196,10 +193,8 @@ def _detail(request, pk: int) -> dict[str, Any]:
     ]
     out["actions"] = [t.name.replace("_", "-") for t in d.actions]
     out["duplicates"] = [o.pk for o in d.duplicates]
-    suggestions = []
-    if "merge" in d.action_names:
-        suggestions = _suggestions(request, d.order)
-    out["duplicate_suggestions"] = suggestions
+    merging = "merge" in d.action_names
+    out["duplicate_suggestions"] = _suggestions(request, d.order) if merging else []
     return out
 
 
@@ -264,12 +259,13 @@ class IntakeIn(Schema):
     longitude: float | None = Field(None, ge=-180, le=180)
 
 
-@router.post("", response={201: WorkOrderCreatedOut, **ACTION_ERRORS})
+@router.post("", response={201: WorkOrderOut, **ACTION_ERRORS})
 def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
     """Register a request (受理). Residents use channel ``self_service``; staff the others.
 
-    The answer is the new order (GET its detail for the timeline) and, for staff,
-    open requests that look like duplicates of it.
+    The answer is the new order; its detail (GET) has the timeline and, for staff who may
+    merge, open requests that look like duplicates of it. To avoid filing a duplicate,
+    ask ``POST /similar`` first.
     """
     refs = selectors.resolve_refs(
         actor=request.user,
@@ -293,11 +289,39 @@ def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
         photos=photos or [],
         **refs,
     )
-    out = _row(order, timezone.now())
-    out["duplicate_suggestions"] = []
-    if payload.channel != Channel.SELF_SERVICE:
-        out["duplicate_suggestions"] = _suggestions(request, order)
-    return Reply(201, out)
+    return Reply(201, _row(order, timezone.now()))
+
+
+class SimilarIn(Schema):
+    category: Id
+    description: str = Field(..., min_length=1, max_length=2000, pattern=NO_NUL)
+    dwelling: Id | None = None
+    building: Id | None = None
+    compound: Id | None = None
+    grid: Id | None = None
+
+
+@router.post("/similar", response={200: list[DuplicateOut], **ACTION_ERRORS})
+def workorder_similar(request, payload: Form[SimilarIn]):
+    """Open requests of the same category and place, with similar text, that a request
+    about to be filed would duplicate (best first, scored 0..1; only orders you may see).
+
+    The place is given as for intake. A POST, so the resident's words stay out of URLs.
+    """
+    perms.require(request.user, P_INTAKE)
+    refs = selectors.resolve_refs(
+        actor=request.user,
+        category=payload.category,
+        dwelling=payload.dwelling,
+        building=payload.building,
+        compound=payload.compound,
+        grid=payload.grid,
+    )
+    category = refs.pop("category")
+    probe = selectors.unfiled_order(
+        category=category, description=payload.description, place=selectors.resolve_place(**refs)
+    )
+    return _suggestions(request, probe)
 
 
 def _decimal(value: float | None):

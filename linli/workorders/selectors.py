@@ -3,7 +3,8 @@
 * ``workorder_list`` (filters), ``workorder_queue`` (what waits for this actor),
   ``overdue_list``, ``workorder_detail`` (timeline, photos, units and the
   actions allowed for this user now), ``household_workorders`` (一户一档),
-  ``duplicate_suggestions`` / ``duplicate_candidates`` (possible duplicates of an order),
+  ``duplicate_suggestions`` / ``duplicate_candidates`` (possible duplicates of an order,
+  filed or ``unfiled_order``),
   ``suggest_handler`` (default unit for dispatch), ``categories``.
 * ``workorder_metrics`` (综合评价) lives in ``metrics.py`` and is re-exported here.
 """
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
 from linli.grids import permissions as perms
-from linli.grids.models import GridNode, Role, Unit, UnitKind
+from linli.grids.models import GridNode, NodeKind, Role, Unit, UnitKind
 from linli.registry.models import Building, Compound, Dwelling, Household, Resident
 
 from . import permissions as wo_perms
@@ -333,6 +334,21 @@ def duplicate_suggestions(
     return scored[:limit]
 
 
+def unfiled_order(*, category: Category, description: str, place: Place) -> WorkOrder:
+    """A request being typed, not yet filed: what ``duplicate_suggestions`` compares, so
+    look-alikes can be shown before a duplicate is created."""
+    return WorkOrder(
+        street_id=category.street_id,
+        grid=place.grid,
+        dwelling=place.dwelling,
+        building=place.building,
+        compound=place.compound,
+        category=category,
+        description=description,
+        created_at=timezone.now(),
+    )
+
+
 def duplicate_candidates(
     *, actor, order: WorkOrder, days: int | None = None, limit: int = 5
 ) -> list[tuple[WorkOrder, float]]:
@@ -451,3 +467,58 @@ def resolve_refs(*, actor, **ids) -> dict:
             )
         out[name] = [rows[v] for v in wanted] if isinstance(value, list) else rows[value]
     return out
+
+
+@dataclass(frozen=True)
+class Place:
+    grid: GridNode
+    dwelling: Dwelling | None
+    building: Building | None
+    compound: Compound | None
+
+
+def _loaded(obj, path: str) -> bool:
+    """Whether the relation ``path`` (``a__b``) is already loaded on ``obj``."""
+    for name in path.split("__"):
+        if obj is None:
+            return True
+        if not obj._meta.get_field(name).is_cached(obj):
+            return False
+        obj = getattr(obj, name)
+    return True
+
+
+def _with_related(obj, *paths: str):
+    """``obj`` with ``paths`` loaded: itself when the caller already loaded them (the API's
+    ``resolve_refs`` does), else read again with them."""
+    if all(_loaded(obj, path) for path in paths):
+        return obj
+    return type(obj).objects.select_related(*paths).get(pk=obj.pk)
+
+
+def resolve_place(
+    *,
+    dwelling: Dwelling | None = None,
+    building: Building | None = None,
+    compound: Compound | None = None,
+    grid: GridNode | None = None,
+) -> Place:
+    """Derive grid, building and compound from the most precise location given."""
+    if dwelling is not None:
+        dwelling = _with_related(dwelling, *PLACE_RELATED["dwelling"])
+        b = dwelling.entrance.building
+        return Place(dwelling.grid, dwelling, b, b.compound)
+    if building is not None:
+        building = _with_related(building, *PLACE_RELATED["building"])
+        return Place(building.grid, None, building, building.compound)
+    if compound is not None:
+        compound = _with_related(compound, *PLACE_RELATED["compound"])
+        return Place(compound.grid, None, None, compound)
+    if grid is None:
+        raise InvalidInput(
+            _("Choose where the problem is: a dwelling, a compound, or a grid with a description."),
+            field="location",
+        )
+    if grid.kind != NodeKind.GRID:
+        raise InvalidInput(_("Choose a grid, not a higher node."), field="grid")
+    return Place(grid, None, None, None)

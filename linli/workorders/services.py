@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +33,7 @@ from linli.core.notify import Message, notify
 from linli.core.numbering import next_number
 from linli.core.timeline import append_event
 from linli.grids import permissions as perms
-from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment, Unit
+from linli.grids.models import GridNode, Role, StaffAssignment, Unit
 from linli.registry.models import Building, Compound, Dwelling, Resident
 
 from . import permissions as wo_perms
@@ -50,7 +49,7 @@ from .models import (
     WorkOrderPhoto,
     WorkOrderUnit,
 )
-from .selectors import PLACE_RELATED
+from .selectors import resolve_place
 from .workflow import (
     P_INTAKE,
     P_REPORT,
@@ -83,61 +82,6 @@ def _text(value: str | None, *, field: str, label: str, required: bool, limit: i
 
 
 # --- intake ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Place:
-    grid: GridNode
-    dwelling: Dwelling | None
-    building: Building | None
-    compound: Compound | None
-
-
-def _loaded(obj, path: str) -> bool:
-    """Whether the relation ``path`` (``a__b``) is already loaded on ``obj``."""
-    for name in path.split("__"):
-        if obj is None:
-            return True
-        if not obj._meta.get_field(name).is_cached(obj):
-            return False
-        obj = getattr(obj, name)
-    return True
-
-
-def _with_related(obj, *paths: str):
-    """``obj`` with ``paths`` loaded: itself when the caller already loaded them (the API's
-    ``resolve_refs`` does), else read again with them."""
-    if all(_loaded(obj, path) for path in paths):
-        return obj
-    return type(obj).objects.select_related(*paths).get(pk=obj.pk)
-
-
-def _resolve_place(
-    *,
-    dwelling: Dwelling | None,
-    building: Building | None,
-    compound: Compound | None,
-    grid: GridNode | None,
-) -> _Place:
-    """Derive grid, building and compound from the most precise location given."""
-    if dwelling is not None:
-        dwelling = _with_related(dwelling, *PLACE_RELATED["dwelling"])
-        b = dwelling.entrance.building
-        return _Place(dwelling.grid, dwelling, b, b.compound)
-    if building is not None:
-        building = _with_related(building, *PLACE_RELATED["building"])
-        return _Place(building.grid, None, building, building.compound)
-    if compound is not None:
-        compound = _with_related(compound, *PLACE_RELATED["compound"])
-        return _Place(compound.grid, None, None, compound)
-    if grid is None:
-        raise InvalidInput(
-            _("Choose where the problem is: a dwelling, a compound, or a grid with a description."),
-            field="location",
-        )
-    if grid.kind != NodeKind.GRID:
-        raise InvalidInput(_("Choose a grid, not a higher node."), field="grid")
-    return _Place(grid, None, None, None)
 
 
 def _resident_dwelling_ids(user) -> set[int]:
@@ -237,13 +181,13 @@ def workorder_intake(
                         _("Choose a compound where the problem is."), field="location"
                     )
                 grid = Dwelling.objects.select_related("grid").get(pk=next(iter(own))).grid
-            place = _resolve_place(
+            place = resolve_place(
                 dwelling=dwelling, building=building, compound=compound, grid=grid
             )
             if place.grid.street_id not in perms.streets(actor, P_REPORT):
                 raise Http404
         else:
-            place = _resolve_place(
+            place = resolve_place(
                 dwelling=dwelling, building=building, compound=compound, grid=grid
             )
             # The scope engine's node rule, applied to the grid already loaded (no query).

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from linli.accounts.services import token_issue
 from linli.workorders.models import WorkOrder
@@ -33,7 +34,6 @@ def test_resident_reports_from_a_phone_and_follows_the_story(wo, api):
     body = r.json()
     oid = body["id"]
     assert body["number"] == "WO-2026-000001" and body["grid"]["name"] == "三宝第一网格"
-    assert body["duplicate_suggestions"] == []
     detail = resident.get(f"{BASE}/{oid}").json()
     assert detail["actions"] == ["withdraw"]
     assert len(detail["events"][0]["photos"]) == 2
@@ -136,10 +136,6 @@ def test_every_action_endpoint_answers(wo, api):
     main = wo.intake()
     dup = wo.intake()
     assert grid.get(f"{BASE}/{dup.pk}").json()["duplicate_suggestions"][0]["id"] == main.pk
-    r = grid.post(BASE, {"channel": "desk", "category": wo.cats["leak"].pk,
-                         "description": main.description, "dwelling": wo.hh_a1.dwelling.pk,
-                         "reporter_resident": wo.zhou.pk})  # fmt: skip
-    assert {d["id"] for d in r.json()["duplicate_suggestions"]} == {main.pk, dup.pk}
     assert grid.post(f"{BASE}/{dup.pk}/merge", {"into": main.pk}).json()["merged_into"] == main.pk
     rej = wo.intake()
     assert grid.post(f"{BASE}/{rej.pk}/reject", {"reason": "无效"}).json()["status"] == "rejected"
@@ -183,8 +179,9 @@ def test_resident_sees_only_the_public_timeline(wo, api):
 
 def test_intake_reads_each_thing_once(wo, api):
     """Token, grants, category, place, [BEGIN], grid staff, number, order, event, inbox row,
-    [COMMIT], duplicate suggestions: 12 statements, the inbox row inside the intake's
-    transaction. The place's grid comes without its GeoJSON boundary."""
+    [COMMIT]: 11 statements, the inbox row inside the intake's transaction. The place's
+    grid comes without its GeoJSON boundary. Look-alikes are not searched: that is
+    ``/similar`` before filing and the detail after."""
     grid = api(wo.grid_a1_worker)
     form = {"channel": "desk", "category": wo.cats["public_lighting"].pk,
             "description": "楼道灯坏了", "compound": wo.compound_a1.pk, "reporter_name": "王阿姨",
@@ -193,11 +190,62 @@ def test_intake_reads_each_thing_once(wo, api):
     with CaptureQueriesContext(connection) as ctx:
         r = grid.post(BASE, form)
     assert r.status_code == 201, r.content
-    assert r.json()["duplicate_suggestions"][0]["score"] == 1.0
+    assert "duplicate_suggestions" not in r.json()
     sql = [q["sql"] for q in ctx.captured_queries]
-    assert len(sql) <= 12, "\n".join(sql)
+    assert len(sql) <= 11, "\n".join(sql)
     assert sum("core_notification" in s for s in sql) == 1
     assert not any('"boundary"' in s for s in sql)
+
+
+def test_similar_before_filing_finds_look_alikes_and_files_nothing(wo, api):
+    now = timezone.now()
+    main = wo.intake(at=now)
+    dup = wo.intake(at=now)
+    elsewhere = wo.intake(at=now, dwelling=wo.hh_b1.dwelling, actor=wo.grid_b1_worker,
+                          reporter_resident=wo.zhao)  # fmt: skip
+    other_kind = wo.intake(at=now, category="greenery")
+    before = WorkOrder.objects.count()
+    form = {"category": wo.cats["leak"].pk, "description": main.description,
+            "dwelling": wo.hh_a1.dwelling.pk}  # fmt: skip
+    r = api(wo.grid_a1_worker).post(f"{BASE}/similar", form)
+    assert r.status_code == 200, r.content
+    assert [d["id"] for d in r.json()] == [dup.pk, main.pk]  # equal scores: newest first
+    assert r.json()[0] == {"id": dup.pk, "number": dup.number, "score": 1.0}
+    # The compound alone (no dwelling) still finds them; unrelated text does not.
+    by_compound = {"category": form["category"], "description": form["description"],
+                   "compound": wo.compound_a1.pk}  # fmt: skip
+    assert {d["id"] for d in api(wo.admin).post(f"{BASE}/similar", by_compound).json()} == {
+        main.pk, dup.pk}  # fmt: skip
+    unrelated = {**form, "description": "小区门口的路灯不亮了"}
+    assert api(wo.grid_a1_worker).post(f"{BASE}/similar", unrelated).json() == []
+    assert elsewhere.pk and other_kind.pk
+    assert WorkOrder.objects.count() == before
+
+
+@pytest.mark.parametrize("who", ["resident_user", "property", "nobody"])
+def test_similar_is_404_without_intake(wo, api, who):
+    order = wo.intake(at=timezone.now())
+    form = {"category": wo.cats["leak"].pk, "description": order.description,
+            "dwelling": wo.hh_a1.dwelling.pk}  # fmt: skip
+    assert api(getattr(wo, who)).post(f"{BASE}/similar", form).status_code == 404
+
+
+def test_similar_shows_only_orders_in_scope_and_refuses_bad_places(wo, api):
+    order = wo.intake(at=timezone.now())
+    form = {"category": wo.cats["leak"].pk, "description": order.description,
+            "dwelling": wo.hh_a1.dwelling.pk}  # fmt: skip
+    # Another grid's worker: the place is in their street, the order outside their grid.
+    assert api(wo.grid_b1_worker).post(f"{BASE}/similar", form).json() == []
+    # Another street's admin: the category and dwelling are not theirs.
+    r = api(wo.other_admin).post(f"{BASE}/similar", form)
+    assert r.status_code == 400 and r.json()["field"] == "category"
+    client = api(wo.grid_a1_worker)
+    nowhere = {"category": form["category"], "description": form["description"]}
+    r = client.post(f"{BASE}/similar", nowhere)
+    assert r.status_code == 400 and r.json()["field"] == "location"
+    r = client.post(f"{BASE}/similar", {**nowhere, "grid": wo.nbh_a.pk})
+    assert r.status_code == 400 and r.json()["field"] == "grid"
+    assert client.post(f"{BASE}/similar", {**form, "description": ""}).status_code == 422
 
 
 def test_resolve_refs_defers_the_grid_boundary(wo):

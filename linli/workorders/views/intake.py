@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -155,26 +154,14 @@ def similar(request):
     except ValueError:
         category = compound = resident = None
     description = (request.GET.get("description") or "")[:2000]
-    where = request.GET.get("where")
-    probe = None
+    place = None
     if category is not None and description:
-        if where == f.WHERE_HOME and resident is not None:
-            dw = resident.household.dwelling
-            probe = WorkOrder(
-                street_id=category.street_id,
-                grid_id=dw.grid_id,
-                dwelling=dw,
-                building_id=dw.entrance.building_id,
-                compound_id=dw.entrance.building.compound_id,
-            )
+        if request.GET.get("where") == f.WHERE_HOME and resident is not None:
+            place = selectors.resolve_place(dwelling=resident.household.dwelling)
         elif compound is not None:
-            probe = WorkOrder(
-                street_id=category.street_id, grid_id=compound.grid_id, compound=compound
-            )
-    if probe is not None:
-        probe.category = category
-        probe.description = description
-        probe.created_at = timezone.now()
+            place = selectors.resolve_place(compound=compound)
+    if place is not None:
+        probe = selectors.unfiled_order(category=category, description=description, place=place)
         candidates = selectors.duplicate_candidates(actor=actor, order=probe)
     return render(request, "workorders/_similar.html", {"candidates": candidates})
 
