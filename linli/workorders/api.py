@@ -242,14 +242,31 @@ def workorder_list(request, paging: Query[PageIn], filters: Query[ListFilters]):
     return page
 
 
-class IntakeIn(Schema):
-    channel: Channel
+class RequestIn(Schema):
+    """What a request is about and where: the fields intake and ``/similar`` share."""
+
     category: Id
     description: str = Field(..., max_length=2000, pattern=NO_NUL)
     dwelling: Id | None = None
     building: Id | None = None
     compound: Id | None = None
     grid: Id | None = None
+
+
+def _request_refs(request, payload: RequestIn, **more) -> dict:
+    return selectors.resolve_refs(
+        actor=request.user,
+        category=payload.category,
+        dwelling=payload.dwelling,
+        building=payload.building,
+        compound=payload.compound,
+        grid=payload.grid,
+        **more,
+    )
+
+
+class IntakeIn(RequestIn):
+    channel: Channel
     location_text: str = Field("", max_length=200, pattern=NO_NUL)
     reporter_resident: Id | None = None
     reporter_name: str = Field("", max_length=60, pattern=NO_NUL)
@@ -267,15 +284,7 @@ def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
     merge, open requests that look like duplicates of it. To avoid filing a duplicate,
     ask ``POST /similar`` first.
     """
-    refs = selectors.resolve_refs(
-        actor=request.user,
-        category=payload.category,
-        dwelling=payload.dwelling,
-        building=payload.building,
-        compound=payload.compound,
-        grid=payload.grid,
-        reporter_resident=payload.reporter_resident,
-    )
+    refs = _request_refs(request, payload, reporter_resident=payload.reporter_resident)
     order = services.workorder_intake(
         actor=request.user,
         channel=payload.channel,
@@ -292,13 +301,8 @@ def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
     return Reply(201, _row(order, timezone.now()))
 
 
-class SimilarIn(Schema):
-    category: Id
+class SimilarIn(RequestIn):
     description: str = Field(..., min_length=1, max_length=2000, pattern=NO_NUL)
-    dwelling: Id | None = None
-    building: Id | None = None
-    compound: Id | None = None
-    grid: Id | None = None
 
 
 @router.post("/similar", response={200: list[DuplicateOut], **ACTION_ERRORS})
@@ -309,14 +313,7 @@ def workorder_similar(request, payload: Form[SimilarIn]):
     The place is given as for intake. A POST, so the resident's words stay out of URLs.
     """
     perms.require(request.user, P_INTAKE)
-    refs = selectors.resolve_refs(
-        actor=request.user,
-        category=payload.category,
-        dwelling=payload.dwelling,
-        building=payload.building,
-        compound=payload.compound,
-        grid=payload.grid,
-    )
+    refs = _request_refs(request, payload)
     category = refs.pop("category")
     probe = selectors.unfiled_order(
         category=category, description=payload.description, place=selectors.resolve_place(**refs)
