@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.workorders.models import Channel, WorkOrder
 from linli.workorders.tests.conftest import photo
@@ -118,9 +119,22 @@ def test_oversized_photo_keeps_the_typed_form(wo, login):
     assert "外墙淌水，阳台积水" in text and "1号楼3楼外墙" in text and "刘女士" in text
 
 
+def test_duplicate_suggestions_for_a_resident_home(wo, login):
+    leak = wo.intake(at=timezone.now())  # in 周's dwelling
+    form = {"category": wo.cats["leak"].pk, "where": "home", "description": leak.description}
+    c = login(wo.grid_a1_worker)
+    r = c.get(reverse("workorders:similar"), {**form, "reporter_resident": wo.zhou.pk}, **EN)
+    assert leak.number in r.content.decode()
+    # No resident picked: no home to compare with.
+    assert leak.number not in c.get(reverse("workorders:similar"), form, **EN).content.decode()
+
+
 def test_duplicate_suggestions_while_typing(wo, login):
     first = wo.intake(
-        compound=wo.compound_a1, description="楼道堆满纸箱旧家具，堵住通道", category="clutter"
+        compound=wo.compound_a1,
+        description="楼道堆满纸箱旧家具，堵住通道",
+        category="clutter",
+        at=timezone.now(),  # look-alikes are searched within days of now
     )
     c = login(wo.grid_a1_worker)
     r = c.get(
