@@ -16,7 +16,11 @@ place it hangs from, and one composite foreign key per row says so:
 Each replaces two or three single-column keys (household, street, grid), so a large
 import queues a third fewer checks at commit, and the keys say more: a resident cannot
 sit in another grid than their household. The household and resident
-keys cascade a grid change (``building_move``). SQLite keeps none of these checks.
+keys cascade a grid change (``building_move``).
+
+Tag keys (migration 0006) do the same for tag links: a household's or resident's link
+(tag, street) → tag (id, street), one check instead of two, and a link cannot carry a
+tag of another street. SQLite keeps none of these checks.
 """
 
 from __future__ import annotations
@@ -468,8 +472,10 @@ class Tag(StreetOwned):
 
 
 class HouseholdTag(StreetOwned):
+    # The street and the tag are checked together on PostgreSQL (tag key, module docstring).
+    street = street_key(db_constraint=False)
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="tag_links")
-    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     level = models.CharField(_("level"), max_length=20, blank=True)
 
     class Meta:
@@ -480,8 +486,10 @@ class HouseholdTag(StreetOwned):
 
 
 class ResidentTag(StreetOwned):
+    # The street and the tag are checked together on PostgreSQL (tag key, module docstring).
+    street = street_key(db_constraint=False)
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links")
-    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     level = models.CharField(_("level"), max_length=20, blank=True)
 
     class Meta:

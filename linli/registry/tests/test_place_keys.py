@@ -1,7 +1,8 @@
 """Place keys: a dwelling, household and resident carry the street and grid of the place
 above them. A building moved to another grid takes every row below it along; on
 PostgreSQL composite foreign keys refuse a row whose street or grid disagrees with its
-parent's, and carry a grid change down by themselves."""
+parent's, and carry a grid change down by themselves. Tag keys do the same for tag links:
+a link's tag must be a tag of the link's street."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 
 from linli.core.models import AuditEvent
-from linli.registry.models import Dwelling, Household, Resident
+from linli.registry.models import Dwelling, Household, HouseholdTag, Resident, ResidentTag, Tag
 from linli.registry.services import building_move
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,29 @@ def test_a_dwelling_grid_change_cascades_to_households_and_residents(world):
     Dwelling.objects.filter(pk=world.hh_a1.dwelling_id).update(grid_id=world.grid_b1.pk)
     assert Household.objects.get(pk=world.hh_a1.pk).grid_id == world.grid_b1.pk
     assert set(world.hh_a1.members.values_list("grid_id", flat=True)) == {world.grid_b1.pk}
+
+
+@postgres_only
+def test_a_tag_link_must_carry_a_tag_of_its_own_street(world):
+    link = ResidentTag.objects.get(resident=world.wang, tag=world.tags["party_member"])
+    other_streets_tag = Tag.objects.get(street=world.street_t, code="party_member")
+    _refused(model=ResidentTag, pk=link.pk, tag_id=other_streets_tag.pk)
+    _refused(model=ResidentTag, pk=link.pk, street_id=world.street_t.pk)
+    _refused(model=ResidentTag, pk=link.pk, tag_id=0)
+    link.refresh_from_db()
+    assert (link.street_id, link.tag_id) == (world.street.pk, world.tags["party_member"].pk)
+
+
+@postgres_only
+def test_a_household_tag_link_must_carry_a_tag_of_its_own_street(world):
+    link = HouseholdTag.objects.create(
+        street=world.street, household=world.hh_a1, tag=world.tags["hardship"]
+    )
+    _refused(
+        model=HouseholdTag,
+        pk=link.pk,
+        tag_id=Tag.objects.get(street=world.street_t, code="hardship").pk,
+    )
+    _refused(model=HouseholdTag, pk=link.pk, street_id=world.street_t.pk)
+    link.refresh_from_db()
+    assert (link.street_id, link.tag_id) == (world.street.pk, world.tags["hardship"].pk)
