@@ -125,7 +125,9 @@ def refresh_derived_tags(
             held = links.filter(tag=tag, street_id=street_id)
         else:
             held = links.filter(**{"tag": tag, f"{owner}__in": scope.values("pk")})
-        held.exclude(**{f"{owner}__in": want.values("pk")}).delete()
+        # NOT EXISTS, not NOT IN: each held link probes ``want`` by its owner's id, where
+        # NOT IN built the whole of ``want`` first, even for a street that held none.
+        held.exclude(Exists(want.filter(pk=OuterRef(owner)))).delete()
         missing = want.exclude(Exists(links.filter(**{"tag": tag, owner: OuterRef("pk")})))
         _insert_links(links.model, owner, tag, missing)
 
