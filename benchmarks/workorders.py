@@ -33,14 +33,16 @@ and drops the database at the end (LINLI_BENCH_KEEP=1 keeps it). Figures:
   form parsing, view, JSON rendering) without a socket and an HTTP parser, and the
   client side (building the multipart body) runs in the same process and is counted
   against the API; separate client processes would compete for the same two cores;
-- metrics: p50/p95 of ``workorder_metrics`` for the whole street over one month, both
-  as one row and grouped by grid;
+- metrics: p50/p95 over LINLI_BENCH_METRICS_SAMPLES (default 60) requests of the metrics
+  page for the whole street and last month, as its street admin opens it (GET through
+  the whole stack: session, form, figures, template); then of ``workorder_metrics``
+  alone, as one row and grouped by grid (reported, not judged);
 - sweep: every order is then made open with deadlines spread around "now", and the
   deadline sweep runs once over all of them (warn / overdue / escalate counts shown),
   then a second time (idempotent: it must touch nothing).
 
-Targets (issue 3): intake ≥ 150/s and ≥ 0.05 of the raw insert rate; metrics p95 ≤ 200 ms
-(as one row and by grid); sweep over 1M open orders ≤ 10 s. ``targets_met`` judges the
+Targets (issue 3): intake ≥ 150/s and ≥ 0.05 of the raw insert rate; the metrics page for
+one street p95 ≤ 200 ms; sweep over 1M open orders ≤ 10 s. ``targets_met`` judges the
 intake on the concurrent pair only: ``intake_concurrent_per_s ≥ 150`` and
 ``intake_concurrent_ratio ≥ 0.05`` (W API workers against W raw connections, so the ratio
 compares like with like); the sequential figures are reported beside it, not judged. The
@@ -66,6 +68,8 @@ INTAKES = int(os.environ.get("LINLI_BENCH_INTAKES", "600"))
 BENCH_DB = os.environ.get("LINLI_BENCH_DB", "linli_bench_wo")
 # Concurrent intake: one process per core, as a WSGI server with a worker per core runs.
 WORKERS = int(os.environ.get("LINLI_BENCH_WORKERS", "0")) or os.cpu_count() or 1
+# Requests per metrics figure: enough that one stall does not decide the p95.
+METRICS_SAMPLES = int(os.environ.get("LINLI_BENCH_METRICS_SAMPLES", "60"))
 
 
 def _db_url(url: str, dbname: str) -> str:
@@ -307,6 +311,8 @@ def bench_intake(world, cats) -> dict:
 def bench_metrics(world) -> dict:
     import datetime as dt
 
+    from django.test import Client
+    from django.urls import reverse
     from django.utils import timezone
 
     from linli.workorders.selectors import workorder_metrics
@@ -315,23 +321,38 @@ def bench_metrics(world) -> dict:
     first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # last full month
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
+    client = Client()
+    client.force_login(world.admin)
+    url = reverse("workorders:metrics")
+
+    def page():
+        response = client.get(url, {"month": f"{first:%Y-%m}"})
+        assert response.status_code == 200, response.status_code
+
+    def figures(group):
+        return lambda: workorder_metrics(actor=world.admin, start=start, end=end, group_by=group)
+
     out = {}
-    for label, group in (("metrics", None), ("metrics_by_grid", "grid")):
+    runs = (
+        ("metrics_page", page),
+        ("metrics", figures(None)),
+        ("metrics_by_grid", figures("grid")),
+    )
+    for label, run in runs:
+        run()  # warm-up: this process's first request, the month's index pages
         times = []
-        rows = []
-        for _ in range(25):
+        for _ in range(METRICS_SAMPLES):
             t0 = time.perf_counter()
-            rows = workorder_metrics(actor=world.admin, start=start, end=end, group_by=group)
+            run()
             times.append((time.perf_counter() - t0) * 1000)
         out[f"{label}_p50_ms"] = round(statistics.median(times), 1)
         out[f"{label}_p95_ms"] = round(_p(times, 0.95), 1)
-        if group is None:
-            r = rows[0]
-            print(
-                f"  {first:%Y-%m}: received {r.received}, closed {r.closed}, 结案率 {r.closure_rate}, "
-                f"按期结案率 {r.on_time_rate}, avg {r.avg_close_hours} h, p90 {r.p90_close_hours} h, "
-                f"返工率 {r.rework_rate}, 满意率 {r.satisfaction_rate}, overdue now {r.overdue_now}"
-            )
+    r = workorder_metrics(actor=world.admin, start=start, end=end)[0]
+    print(
+        f"  {first:%Y-%m}: received {r.received}, closed {r.closed}, 结案率 {r.closure_rate}, "
+        f"按期结案率 {r.on_time_rate}, avg {r.avg_close_hours} h, p90 {r.p90_close_hours} h, "
+        f"返工率 {r.rework_rate}, 满意率 {r.satisfaction_rate}, overdue now {r.overdue_now}"
+    )
     return out
 
 
@@ -413,16 +434,17 @@ def main() -> None:
         )
         results |= bench_metrics(world)
         print(
-            f"  metrics p50 {results['metrics_p50_ms']} ms, p95 {results['metrics_p95_ms']} ms; "
-            f"by grid p95 {results['metrics_by_grid_p95_ms']} ms (target p95 ≤ 200 ms)"
+            f"  metrics page for the street: p50 {results['metrics_page_p50_ms']} ms, p95 "
+            f"{results['metrics_page_p95_ms']} ms (target p95 ≤ 200 ms); the figures alone "
+            f"p50 {results['metrics_p50_ms']} / p95 {results['metrics_p95_ms']} ms, by grid "
+            f"p50 {results['metrics_by_grid_p50_ms']} / p95 {results['metrics_by_grid_p95_ms']} ms"
         )
         results |= bench_sweep(world)
         print(f"  sweep {results['sweep_s']} s (target ≤ 10 s over 1M open orders)")
         results["targets_met"] = (
             results["intake_concurrent_per_s"] >= 150
             and results["intake_concurrent_ratio"] >= 0.05
-            and results["metrics_p95_ms"] <= 200
-            and results["metrics_by_grid_p95_ms"] <= 200
+            and results["metrics_page_p95_ms"] <= 200
             and results["sweep_s"] <= 10
         )
         # The machine's load (1-minute average, cores) when the run ended: figures taken
