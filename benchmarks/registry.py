@@ -12,8 +12,11 @@ drops the database at the end. Figures:
   (the baseline: no import can be faster than reading the file);
 - import: the dry run (reads, checks and parses the workbook, plans against the registry,
   keeps the parsed rows sealed), then the commit (plans those rows against the registry
-  again and writes; the ANALYZE it enqueues for the worker is timed apart), in rows per second and as a ratio of the raw read rate; also the
-  whole upload-to-saved time (dry run + commit); then a re-import preview (all unchanged);
+  again and writes; the ANALYZE it enqueues for the worker is timed apart), in rows per
+  second and as a ratio of the raw read rate; also the whole upload-to-saved time (dry run
+  + commit); then a re-import preview (all unchanged). As the raw read is the best of two
+  reads, the import is the best of two: the file goes into street S, then into street T
+  (same compounds, empty registry);
 - export: the whole street's household ledger (masked) in rows per second;
 - list: p50/p95 of the household search page rendering 25 rows for a grid worker with
   5,000 households in scope, and its query count (also for a street admin, which must be
@@ -193,6 +196,32 @@ def main() -> None:
 QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
+def _import(actor, street_id: int, path: str) -> tuple[float, float, float, float, object]:
+    """Dry run and commit of ``path`` into a street: (preview s, commit s, commit CPU s,
+    the enqueued ANALYZE s, job). The commit enqueues an ANALYZE of the registry tables;
+    a worker runs it after the user has their answer, so it is timed on its own."""
+    from django.test.utils import override_settings
+
+    from linli.registry.ledger.services import ledger_commit, ledger_preview
+    from linli.registry.tasks import refresh_statistics
+
+    with open(path, "rb") as handle:
+        start = time.perf_counter()
+        job = ledger_preview(
+            actor=actor, street_id=street_id, upload=handle, filename="ledger.xlsx"
+        )
+        preview_s = time.perf_counter() - start
+    assert job.status == "previewed", job.errors[:5]
+    with override_settings(TASKS=QUEUED):
+        start, cpu = time.perf_counter(), time.process_time()
+        job = ledger_commit(actor=actor, job_id=job.pk, sha256=job.sha256)
+        commit_s, commit_cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert job.status == "committed", job.errors[:5]
+    start = time.perf_counter()
+    refresh_statistics.call()
+    return preview_s, commit_s, commit_cpu, time.perf_counter() - start, job
+
+
 def run() -> None:
     import django
 
@@ -201,7 +230,6 @@ def run() -> None:
     from django.db import connection
     from django.test.utils import (
         CaptureQueriesContext,
-        override_settings,
         setup_test_environment,
     )
 
@@ -209,10 +237,9 @@ def run() -> None:
     from linli.grids.models import NodeKind, Role, StaffAssignment
     from linli.grids.services import node_add
     from linli.registry.ledger.export import households_export
-    from linli.registry.ledger.services import ledger_commit, ledger_preview
+    from linli.registry.ledger.services import ledger_preview
     from linli.registry.models import Compound, Household, Resident
     from linli.registry.selectors.households import HouseholdFilters, household_list
-    from linli.registry.tasks import refresh_statistics
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
@@ -227,6 +254,14 @@ def run() -> None:
         compounds.append(
             Compound.objects.create(street=world.street, grid=grid, name=f"基准小区{i + 1}").name
         )
+    # The same compounds in the second street, T, which takes the same file a second time
+    # (the commit, like the raw read, is timed twice and the best run counts).
+    for i in range(GRIDS):
+        grid = node_add(
+            actor=None, parent=world.nbh_t, kind=NodeKind.GRID,
+            code=f"310109012001{100 + i}", name=f"基准网格{i + 1}",
+        )  # fmt: skip
+        Compound.objects.create(street=world.street_t, grid=grid, name=f"基准小区{i + 1}")
     worker = world.grid_b1_worker
     StaffAssignment.objects.filter(user=worker).delete()
     StaffAssignment.objects.create(
@@ -251,23 +286,14 @@ def run() -> None:
         print(f"raw calamine read: {raw_rows:,} rows in {raw_s:.2f} s = "
               f"{figures['raw_read_rows_per_s']:,.0f} rows/s")  # fmt: skip
 
-        with open(path, "rb") as handle:
-            start = time.perf_counter()
-            job = ledger_preview(
-                actor=world.admin, street_id=world.street.pk, upload=handle, filename="ledger.xlsx"
-            )
-            preview_s = time.perf_counter() - start
-        assert job.status == "previewed", job.errors[:5]
-        # The commit enqueues an ANALYZE of the registry tables; a worker runs it after
-        # the user has their answer, so it is timed on its own, as the worker would run it.
-        with override_settings(TASKS=QUEUED):
-            start, cpu = time.perf_counter(), time.process_time()
-            job = ledger_commit(actor=world.admin, job_id=job.pk, sha256=job.sha256)
-            commit_s, commit_cpu = time.perf_counter() - start, time.process_time() - cpu
-        assert job.status == "committed", job.errors[:5]
-        start = time.perf_counter()
-        refresh_statistics.call()
-        figures["analyse_after_import_s"] = time.perf_counter() - start
+        # Street S first (the rest of the run reads it), then street T; the best counts.
+        runs = [
+            _import(world.admin, world.street.pk, path),
+            _import(world.other_admin, world.street_t.pk, path),
+        ]
+        preview_s, commit_s, commit_cpu, analyse_s, job = min(runs, key=lambda run: run[1])
+        figures["analyse_after_import_s"] = analyse_s
+        print(f"  (commits: S {runs[0][1]:.2f} s, T {runs[1][1]:.2f} s; the best counts)")
         figures["preview_rows_per_s"] = rows / preview_s
         figures["import_rows_per_s"] = rows / commit_s
         figures["import_to_raw_ratio"] = (
@@ -313,7 +339,7 @@ def run() -> None:
 
     in_scope = household_list(worker, HouseholdFilters()).count()
     print(f"household list: {in_scope:,} households in the grid worker's scope, "
-          f"{Household.objects.count():,} in the street, {Resident.objects.count():,} residents")  # fmt: skip
+          f"{Household.objects.filter(street=world.street).count():,} in the street, {Resident.objects.filter(street=world.street).count():,} residents")  # fmt: skip
     figures.update(_page_latency(worker, world.admin))
 
     selector_timings = []
