@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 
 from linli.accounts.api import router as auth_router
 from linli.accounts.services import token_user
-from linli.core.errors import LinliError
+from linli.core.errors import InvalidForm, LinliError
 from linli.registry.api import router as registry_router
 
 
@@ -61,7 +61,8 @@ def _error(request, status: int, code: str, message: str, field: str | None = No
 
 @api.exception_handler(LinliError)
 def linli_error(request, exc: LinliError):
-    return _error(request, exc.status, exc.code, exc.message, exc.field)
+    extra = {"errors": exc.errors} if isinstance(exc, InvalidForm) else {}
+    return _error(request, exc.status, exc.code, exc.message, exc.field, **extra)
 
 
 @api.exception_handler(Http404)

@@ -29,3 +29,23 @@ class Conflict(LinliError):
     """The row changed under us (double click, concurrent claim); nothing was saved."""
 
     status = 409
+
+
+class InvalidForm(LinliError):
+    """Input that does not fit an action's form (422): ``errors`` lists each field's message."""
+
+    status = 422
+
+    def __init__(self, message: str, *, errors: list[dict], field: str | None = None):
+        super().__init__(message, field=field, code="invalid")
+        self.errors = errors
+
+    @classmethod
+    def from_form(cls, form) -> InvalidForm:
+        errors = [
+            {"field": "" if name == "__all__" else name, "message": str(message)}
+            for name, messages in form.errors.items()
+            for message in messages
+        ]
+        first = errors[0] if errors else {"field": "", "message": ""}
+        return cls(first["message"], errors=errors, field=first["field"] or None)

@@ -193,3 +193,76 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class IdempotencyKey(models.Model):
+    """A create request already handled: the same (user, scope, key) files one row.
+
+    ``key`` is a form's one-time token or an API client's ``Idempotency-Key`` header;
+    ``result_*`` names the row it created. Written in the creating transaction, so a
+    failed create leaves no key behind. Pruned after ``LINLI_IDEMPOTENCY_DAYS``.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=60)
+    key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    result_type = models.CharField(max_length=60, blank=True)
+    result_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique")
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class ScheduledJob(models.Model):
+    """One registered background job (``core.jobs``): when it runs next, who holds it now,
+    and how its last run went. The lease (``lease_owner`` until ``lease_until``) is taken
+    by one conditional UPDATE, so two workers never run the same job at once."""
+
+    name = models.CharField(max_length=80, unique=True)
+    next_run_at = models.DateTimeField(default=timezone.now)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True)
+    last_counts = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobRun(models.Model):
+    """One run of a background job, kept for the street admin's job page (pruned after
+    ``LINLI_JOB_RUN_DAYS``)."""
+
+    job = models.CharField(max_length=80)
+    worker = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "started_at"])]
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"

@@ -166,5 +166,25 @@ def notify(messages: Iterable[Message], *, dedupe_key: str = "", inbox_now: bool
         transaction.on_commit(lambda: _send(outgoing))
 
 
+# --- the inbox page ---------------------------------------------------------------------------
+
+
+def inbox(user):
+    """The user's own messages, newest first."""
+    return Notification.objects.filter(user=user).order_by("-at", "-id")
+
+
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(*, actor, ids: list[int] | None = None) -> int:
+    """Mark the actor's unread notifications (all, or those in ``ids``) read; returns how many.
+
+    One conditional UPDATE of the actor's own rows, so two clicks at once mark each once.
+    """
+    with transaction.atomic():
+        qs = Notification.objects.filter(user_id=actor.pk, read_at__isnull=True)
+        if ids is not None:
+            qs = qs.filter(pk__in=ids)
+        return qs.update(read_at=timezone.now())

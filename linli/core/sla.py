@@ -1,4 +1,5 @@
-"""SLA clocks: deadlines in Chinese working days (工作日) or in clock hours.
+"""The deadline clock: deadlines in Chinese working days (工作日), calendar days or clock
+hours, their warning time and state, and recurring deadlines ("every 30 days").
 
 Working days follow the official State Council calendar through the
 ``chinese_calendar`` package: public holidays are off, and 调休 weekend days
@@ -20,6 +21,7 @@ on the side of a shorter deadline; ``calendar_covers(day)`` tells callers
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 
 import chinese_calendar
@@ -30,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ClockUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
+    DAYS = "days", _("calendar days")
     HOURS = "hours", _("clock hours")
 
 
@@ -92,12 +95,23 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return count
 
 
+def next_working_day(day: dt.date) -> dt.date:
+    """``day`` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def deadline(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
-    """When a clock of ``amount`` ``unit`` (ClockUnit) started at ``start`` runs out."""
+    """When a clock of ``amount`` ``unit`` (ClockUnit) started at ``start`` runs out.
+
+    Calendar days end at the end of the n-th day after the start's day."""
     if unit == ClockUnit.HOURS:
         return start + dt.timedelta(hours=amount)
     if unit == ClockUnit.WORKING_DAYS:
         return add_working_days(start, amount)
+    if unit == ClockUnit.DAYS:
+        return end_of_day(local_date(start) + dt.timedelta(days=amount))
     raise ValueError(f"unknown clock unit {unit!r}")
 
 
@@ -105,11 +119,57 @@ def warning_time(start: dt.datetime, due: dt.datetime, unit: str) -> dt.datetime
     """When to warn that ``due`` is near.
 
     Hours: a quarter of the allowed time before the deadline (at least 30 minutes).
-    Working days: the start of the last working day (00:00 local of the due date),
-    or ``start`` itself when the whole allowance is that one day.
+    Days: the start of the last day (00:00 local of the due date), or ``start`` itself
+    when the whole allowance is that one day.
     """
     if unit == ClockUnit.HOURS:
         lead = max((due - start) / 4, dt.timedelta(minutes=30))
         return max(start, due - lead)
     day_start = timezone.make_aware(dt.datetime.combine(local_date(due), dt.time.min))
     return max(start, day_start)
+
+
+OK, WARN, OVERDUE = "ok", "warn", "overdue"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A deadline rule: ``amount`` of ``unit`` from a start (a category's 5 working days)."""
+
+    amount: int
+    unit: str
+
+    def due(self, start: dt.datetime) -> dt.datetime:
+        return deadline(start, self.amount, self.unit)
+
+    def warn_at(self, start: dt.datetime, due: dt.datetime | None = None) -> dt.datetime:
+        return warning_time(start, due or self.due(start), self.unit)
+
+
+def state(now: dt.datetime, due: dt.datetime, warn_at: dt.datetime | None = None) -> str:
+    """``overdue`` past the deadline, ``warn`` from the warning time, else ``ok``."""
+    if now > due:
+        return OVERDUE
+    if warn_at is not None and now >= warn_at:
+        return WARN
+    return OK
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A deadline that comes back: "visit this household every 30 days".
+
+    The next deadline counts ``every`` ``unit`` from the last time it was met (or from
+    the start of the rule). With ``on_working_day`` a calendar-day deadline that falls on
+    a holiday or weekend moves to the next working day (调休 weekend working days count).
+    """
+
+    every: int
+    unit: str = ClockUnit.DAYS
+    on_working_day: bool = True
+
+    def next_due(self, last: dt.datetime) -> dt.datetime:
+        due = deadline(last, self.every, self.unit)
+        if self.on_working_day and self.unit == ClockUnit.DAYS:
+            due = end_of_day(next_working_day(local_date(due)))
+        return due

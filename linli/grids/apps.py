@@ -6,3 +6,43 @@ class GridsConfig(AppConfig):
     name = "linli.grids"
     label = "grids"
     verbose_name = _("Grids")
+
+    def ready(self) -> None:
+        from linli.core.nav import Entry, register, register_notice
+
+        from . import permissions as perms
+
+        register(
+            Entry(
+                key="roles",
+                label=_("People and roles"),
+                url_name="grids:assignments",
+                show=lambda user: perms.can(user, perms.ROLES_MANAGE),
+                blurb=_("Who works where, with which role"),
+                order=70,
+            )
+        )
+        register_notice("no_role", _no_role)
+        register_notice("volunteer", _volunteer)
+
+
+def _no_role(user):
+    from . import permissions as perms
+
+    if perms.grants(user):
+        return None
+    return _(
+        "Your account has no role yet. Please ask your street administrator to assign you one."
+    )
+
+
+def _volunteer(user):
+    from . import permissions as perms
+    from .models import Role
+
+    if not any(g.role == Role.VOLUNTEER for g in perms.grants(user)):
+        return None
+    return _(
+        "Volunteer orders (tasks you can claim) will appear here when the volunteering "
+        "module is switched on. Until then your team leader will contact you directly."
+    )

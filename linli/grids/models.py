@@ -92,6 +92,20 @@ class UnitKind(models.TextChoices):
     VOLUNTEER_TEAM = "volunteer_team", _("Volunteer team")
 
 
+# Kinds of unit that take on residents' requests (shops and rental sites are inspected, not
+# dispatched to).
+HANDLING_KINDS = frozenset(
+    {
+        UnitKind.PROPERTY_COMPANY,
+        UnitKind.OWNERS_COMMITTEE,
+        UnitKind.DEPARTMENT,
+        UnitKind.MUNICIPAL,
+        UnitKind.THIRD_PARTY,
+        UnitKind.VOLUNTEER_TEAM,
+    }
+)
+
+
 class Unit(models.Model):
     """An organisation (单位) in a street: it handles work or is a place that gets inspected.
 
@@ -128,6 +142,10 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def handles_requests(self) -> bool:
+        return self.kind in HANDLING_KINDS
 
 
 class Role(models.TextChoices):

@@ -2,111 +2,151 @@
 
 Two questions, answered here and nowhere else:
 
-1. May this role do this action at all?  ``ROLE_ACTIONS`` (role → actions).
-2. On which rows?  Each scoped model declares a ``ScopeSpec`` naming the path
-   from the row to (a) the grid node it lives under, (b) the unit that handles
-   it, (c) the user who owns it (residents, volunteers), (d) the building leader
-   responsible for it. A role reaches rows through exactly one of those paths
-   (``ROLE_REACH``). A grant on a node covers the node's subtree (path prefix).
+1. May this role do this action at all, and how does it reach rows for it?
+   Every app declares its own actions in its own ``permissions.py`` with
+   ``declare({role: {action: reach}})``; the engine holds the union. This module
+   declares only the house-wide actions (the grid tree, roles, personal data, audit).
+2. On which rows?  Each scoped model declares a ``ScopeSpec`` (``grids/scope.py``)
+   naming the path from the row to a grid node, a unit, a building leader or an owner,
+   plus named rules ("the reporter", "the active lead unit"). A grant on a node covers
+   the node's subtree (path prefix), in the grant's street only.
 
-Pages and the API both call ``filter_to_scope`` / ``get_in_scope``; an object
-outside the scope raises ``Http404``, the same answer as a missing one.
+Pages and the API both call ``filter_to_scope`` / ``get_in_scope`` for querysets and
+``allows`` / ``acting_role`` for a row already loaded; an object outside the scope
+raises ``Http404``, the same answer as a missing one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import Role, StaffAssignment
-from .scope import ScopeSpec
+from .scope import KINDS, LEADER, NODE, OWNER, UNIT, Reach, Rule, ScopeSpec
 
-# --- actions ---------------------------------------------------------------------------------
-REGISTRY_VIEW = "registry.view"  # households and residents
+__all__ = ["LEADER", "NODE", "OWNER", "UNIT", "Reach", "ScopeSpec"]
+
+# --- the table ---------------------------------------------------------------------------------
+
+NODE_REACH, UNIT_REACH, LEADER_REACH, OWNER_REACH = (Reach(k) for k in KINDS)
+
+# Each role's usual way to rows (used when an app declares an action without a reach).
+DEFAULT_REACH: dict[str, Reach] = {
+    Role.STREET_ADMIN: NODE_REACH,
+    Role.CADRE: NODE_REACH,
+    Role.GRID_WORKER: NODE_REACH,
+    Role.UNIT_STAFF: UNIT_REACH,
+    Role.BUILDING_LEADER: LEADER_REACH,
+    Role.VOLUNTEER: OWNER_REACH,
+    Role.RESIDENT: OWNER_REACH,
+}
+NODE_ROLES = (Role.STREET_ADMIN, Role.CADRE, Role.GRID_WORKER)
+
+_TABLE: dict[str, dict[str, Reach]] = {role: {} for role in Role.values}
+
+
+def declare(table: Mapping[str, Mapping[str, Reach | None] | Iterable[str]]) -> None:
+    """Add an app's actions: ``{role: {action: reach}}`` (``None`` or a bare list of
+    actions: the role's usual reach). Declaring the same (role, action) twice with a
+    different reach is a programming error."""
+    for role, actions in table.items():
+        entries = actions.items() if isinstance(actions, Mapping) else ((a, None) for a in actions)
+        for action, reach in entries:
+            reach = reach or DEFAULT_REACH[role]
+            known = _TABLE[role].get(action)
+            if known is not None and known != reach:
+                raise ValueError(f"{role}/{action} declared twice: {known} and {reach}")
+            _TABLE[role][action] = reach
+
+
+def role_actions(role: str) -> frozenset[str]:
+    return frozenset(_TABLE.get(role, {}))
+
+
+def reach_of(role: str, action: str) -> Reach | None:
+    return _TABLE.get(role, {}).get(action)
+
+
+# House-wide actions: the tree, roles, personal data and audit.
 PLACES_VIEW = "registry.view_places"  # grid nodes, compounds, buildings, facilities, units
-REGISTRY_EDIT = "registry.edit"
-REGISTRY_IMPORT = "registry.import"
-REGISTRY_EXPORT = "registry.export"
 VIEW_PII = "view_pii"  # may unmask ID numbers and phones (each unmasking is logged)
 VIEW_HEALTH_TAGS = "view_health_tags"  # disability, health, home quarantine
 VIEW_PARTY_TAGS = "view_party_tags"  # party membership
 GRIDS_EDIT = "grids.edit"
 ROLES_MANAGE = "accounts.manage_roles"
-AUDIT_VIEW = "audit.view"  # change history and the personal-data access log
+AUDIT_VIEW = "audit.view"  # change history, the personal-data access log, background jobs
 
-_STAFF_READ = {REGISTRY_VIEW, PLACES_VIEW, REGISTRY_EXPORT}
+# The registry's actions (households and residents). Declared here until the registry's
+# own permissions module takes them over.
+REGISTRY_VIEW = "registry.view"
+REGISTRY_EDIT = "registry.edit"
+REGISTRY_IMPORT = "registry.import"
+REGISTRY_EXPORT = "registry.export"
 
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.STREET_ADMIN: frozenset(
-        _STAFF_READ
-        | {REGISTRY_EDIT, REGISTRY_IMPORT, VIEW_PII, VIEW_HEALTH_TAGS, VIEW_PARTY_TAGS}
-        | {GRIDS_EDIT, ROLES_MANAGE, AUDIT_VIEW}
-    ),
-    Role.CADRE: frozenset(
-        _STAFF_READ
-        | {REGISTRY_EDIT, REGISTRY_IMPORT, VIEW_PII, VIEW_HEALTH_TAGS, VIEW_PARTY_TAGS}
-        | {AUDIT_VIEW}
-    ),
-    Role.GRID_WORKER: frozenset(_STAFF_READ | {REGISTRY_EDIT, VIEW_HEALTH_TAGS}),
-    Role.BUILDING_LEADER: frozenset({REGISTRY_VIEW, PLACES_VIEW}),
-    Role.UNIT_STAFF: frozenset({PLACES_VIEW}),
-    Role.VOLUNTEER: frozenset(),
-    Role.RESIDENT: frozenset({REGISTRY_VIEW}),
-}
+declare(
+    {
+        Role.STREET_ADMIN: [
+            REGISTRY_VIEW,
+            REGISTRY_EDIT,
+            REGISTRY_IMPORT,
+            REGISTRY_EXPORT,
+            PLACES_VIEW,
+            VIEW_PII,
+            VIEW_HEALTH_TAGS,
+            VIEW_PARTY_TAGS,
+            GRIDS_EDIT,
+            ROLES_MANAGE,
+            AUDIT_VIEW,
+        ],
+        Role.CADRE: [
+            REGISTRY_VIEW,
+            REGISTRY_EDIT,
+            REGISTRY_IMPORT,
+            REGISTRY_EXPORT,
+            PLACES_VIEW,
+            VIEW_PII,
+            VIEW_HEALTH_TAGS,
+            VIEW_PARTY_TAGS,
+            AUDIT_VIEW,
+        ],
+        Role.GRID_WORKER: [
+            REGISTRY_VIEW,
+            REGISTRY_EDIT,
+            REGISTRY_EXPORT,
+            PLACES_VIEW,
+            VIEW_HEALTH_TAGS,
+        ],
+        Role.BUILDING_LEADER: [REGISTRY_VIEW, PLACES_VIEW],
+        Role.UNIT_STAFF: [PLACES_VIEW],
+        Role.RESIDENT: [REGISTRY_VIEW],
+    }
+)
 
-# Work orders (诉求): the meaning of each action is in linli/workorders/workflow.py.
-_WO_STAFF = {
-    "workorders.view",
-    "workorders.intake",
-    "workorders.verify",
-    "workorders.dispatch",
-    "workorders.handle",  # node staff handle only orders kept in-house by the neighbourhood
-    "workorders.check",
-    "workorders.follow_up",
-    "workorders.close",
-    "workorders.withdraw",
-    "workorders.escalate",
-    "workorders.metrics",
-}
-_WO_RESIDENT = {
-    "workorders.report",
-    "workorders.view",
-    "workorders.withdraw",
-    "workorders.follow_up",
-}
-for _role, _extra in {
-    Role.STREET_ADMIN: _WO_STAFF | {"workorders.extend", "workorders.configure"},
-    Role.CADRE: _WO_STAFF | {"workorders.extend"},
-    Role.GRID_WORKER: _WO_STAFF,
-    Role.UNIT_STAFF: {"workorders.view", "workorders.handle"},
-    Role.RESIDENT: _WO_RESIDENT,
-}.items():
-    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | frozenset(_extra)
 
-# How each role reaches rows: through the node subtree, its unit, buildings it leads, or ownership.
-NODE, UNIT, LEADER, OWNER = "node", "unit", "leader", "owner"
-ROLE_REACH = {
-    Role.STREET_ADMIN: NODE,
-    Role.CADRE: NODE,
-    Role.GRID_WORKER: NODE,
-    Role.UNIT_STAFF: UNIT,
-    Role.BUILDING_LEADER: LEADER,
-    Role.VOLUNTEER: OWNER,
-    Role.RESIDENT: OWNER,
-}
+# --- grants ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Grant:
+    """A role the actor holds on a node; from ``grants_for`` it also carries the ``reach``
+    of that role for the action asked about."""
+
     role: str
     street_id: int
     node_id: int
     node_path: str
     unit_id: int | None
+    reach: Reach | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.reach.kind if self.reach else DEFAULT_REACH[self.role].kind
 
 
 def grants(actor) -> list[Grant]:
@@ -129,8 +169,14 @@ def forget_grants(actor) -> None:
         del actor._linli_grants
 
 
-def grants_for(actor, action: str) -> list[Grant]:
-    return [g for g in grants(actor) if action in ROLE_ACTIONS.get(g.role, ())]
+def grants_for(actor, action: str, *, kind: str | None = None) -> list[Grant]:
+    """The actor's grants that hold ``action`` (each with its reach), optionally of one kind."""
+    out = []
+    for g in grants(actor):
+        reach = reach_of(g.role, action)
+        if reach is not None and (kind is None or reach.kind == kind):
+            out.append(replace(g, reach=reach))
+    return out
 
 
 def can(actor, action: str) -> bool:
@@ -138,37 +184,72 @@ def can(actor, action: str) -> bool:
     return bool(grants_for(actor, action))
 
 
+def kinds(actor, action: str) -> set[str]:
+    """How the actor reaches rows for ``action``: a subset of node, unit, leader, owner."""
+    return {g.kind for g in grants_for(actor, action)}
+
+
 def streets(actor, action: str | None = None) -> set[int]:
     chosen = grants(actor) if action is None else grants_for(actor, action)
     return {g.street_id for g in chosen}
+
+
+def require(actor, action: str) -> None:
+    """Refuse with 404 when no role of the actor allows the action anywhere."""
+    if not can(actor, action):
+        raise Http404
+
+
+# --- querysets -------------------------------------------------------------------------------
 
 
 def _join(path: str, field: str) -> str:
     return f"{path}__{field}" if path else field
 
 
-def scope_q(actor, model: type[models.Model], action: str) -> Q | None:
-    """A Q selecting the rows of ``model`` the actor may act on, or None for no rows at all.
+def _has_street(model: type[models.Model]) -> bool:
+    return any(f.name == "street" for f in model._meta.concrete_fields)
 
-    A path through a to-many relation (a household's members) becomes ``pk IN (subquery)``,
-    so the outer query never repeats rows and never needs DISTINCT.
-    """
+
+def _crosses_many(model: type[models.Model], path: str) -> bool:
+    current = model
+    for name in path.split("__") if path else []:
+        f = current._meta.get_field(name)
+        if f.many_to_many or f.one_to_many:
+            return True
+        current = f.related_model
+    return False
+
+
+def _grant_q(model: type[models.Model], rule: Rule, g: Grant, actor) -> Q:
+    """The rows of ``model`` one grant reaches through ``rule`` (street filter excluded)."""
+    if rule.kind == NODE:
+        if rule.path is None:
+            condition = Q()
+        else:
+            condition = Q(**{_join(rule.path, "path__startswith"): g.node_path})
+    elif rule.kind == UNIT:
+        condition = Q(**{_join(rule.path, "id"): g.unit_id})
+    else:  # leader, owner: the row names the user
+        condition = Q(**{_join(rule.path, "id"): actor.pk})
+    where = Q(**dict(rule.where)) if rule.where else Q()
+    if rule.path and _crosses_many(model, rule.path):
+        # One semi-join: the outer query never repeats rows and never needs DISTINCT.
+        return Q(pk__in=model._default_manager.filter(condition & where).values("pk"))
+    return condition & where
+
+
+def scope_q(actor, model: type[models.Model], action: str) -> Q | None:
+    """A Q selecting the rows of ``model`` the actor may act on, or None for no rows at all."""
     spec: ScopeSpec = model.scope
     parts: list[Q] = []
+    street = _has_street(model)
     for g in grants_for(actor, action):
-        reach = ROLE_REACH[g.role]
-        street = Q(street_id=g.street_id) if _has_street(model) else Q()
-        if reach == NODE:
-            if spec.node is None:
-                parts.append(street)
-            else:
-                parts.append(street & _path_q(model, spec.node, "path__startswith", g.node_path))
-        elif reach == UNIT and spec.unit is not None:
-            parts.append(street & _path_q(model, spec.unit, "id", g.unit_id))
-        elif reach == LEADER and spec.leader is not None:
-            parts.append(street & _path_q(model, spec.leader, "id", actor.pk))
-        elif reach == OWNER and spec.owner is not None:
-            parts.append(street & _path_q(model, spec.owner, "id", actor.pk))
+        rule = spec.rule(g.reach)
+        if rule is None or (rule.kind == UNIT and g.unit_id is None):
+            continue
+        part = _grant_q(model, rule, g, actor)
+        parts.append(Q(street_id=g.street_id) & part if street else part)
     if not parts:
         return None
     combined = parts[0]
@@ -177,36 +258,14 @@ def scope_q(actor, model: type[models.Model], action: str) -> Q | None:
     return combined
 
 
-def _path_q(model: type[models.Model], path: str, lookup: str, value) -> Q:
-    condition = Q(**{_join(path, lookup): value})
-    if _crosses_many(model, path):
-        return Q(pk__in=model._default_manager.filter(condition).values("pk"))
-    return condition
-
-
-def _has_street(model: type[models.Model]) -> bool:
-    return any(f.name == "street" for f in model._meta.concrete_fields)
-
-
 def filter_to_scope(qs: QuerySet, actor, action: str) -> QuerySet:
     """Restrict a queryset to what the actor may act on; the street filter comes first."""
     q = scope_q(actor, qs.model, action)
     if q is None:
         return qs.none()
-    allowed_streets = streets(actor, action)
     if _has_street(qs.model):
-        qs = qs.filter(street_id__in=allowed_streets)
+        qs = qs.filter(street_id__in=streets(actor, action))
     return qs.filter(q)
-
-
-def _crosses_many(model: type[models.Model], path: str) -> bool:
-    current = model
-    for name in path.split("__") if path else []:
-        field = current._meta.get_field(name)
-        if field.many_to_many or field.one_to_many:
-            return True
-        current = field.related_model
-    return False
 
 
 def get_in_scope(qs: QuerySet, actor, action: str, **lookup: Any):
@@ -228,12 +287,94 @@ def get_in_scope(qs: QuerySet, actor, action: str, **lookup: Any):
 
 
 def in_scope(obj: models.Model, actor, action: str) -> bool:
-    return (
-        filter_to_scope(type(obj)._default_manager.all(), actor, action).filter(pk=obj.pk).exists()
-    )
+    return allows(actor, action, obj)
 
 
-def require(actor, action: str) -> None:
-    """Refuse with 404 when no role of the actor allows the action anywhere."""
-    if not can(actor, action):
-        raise Http404
+# --- one loaded row --------------------------------------------------------------------------
+
+
+def _walk(obj: models.Model, rule: Rule) -> list:
+    """The objects at the end of ``rule.path`` from ``obj`` that satisfy ``rule.where``.
+
+    Follows loaded relations where they are (``select_related`` / ``prefetch_related``
+    caches), so a page that loaded what it shows asks the database nothing more.
+    """
+    conditions = dict(rule.where)
+    current = [obj]
+    walked = ""
+    for name in rule.path.split("__") if rule.path else []:
+        current = [x for x in current if _holds(x, conditions, walked)]
+        walked = _join(walked, name)
+        following = []
+        for x in current:
+            try:
+                value = getattr(x, name)
+            except ObjectDoesNotExist:  # an empty reverse one-to-one
+                continue
+            if isinstance(value, models.Manager):
+                following.extend(value.all())
+            elif value is not None:
+                following.append(value)
+        current = following
+    return [x for x in current if _holds(x, conditions, walked)]
+
+
+def _holds(obj, conditions: dict[str, Any], at: str) -> bool:
+    """Whether ``obj`` (reached by the path ``at``) meets the conditions that name its own
+    fields: ``{"assignments__active": True}`` applies at ``assignments``."""
+    prefix = f"{at}__" if at else ""
+    for key, expected in conditions.items():
+        if not key.startswith(prefix):
+            continue
+        rest = key[len(prefix) :]
+        if "__" not in rest and getattr(obj, rest) != expected:
+            return False
+    return True
+
+
+def _reaches(obj: models.Model, rule: Rule, g: Grant, actor) -> bool:
+    if rule.kind == NODE and rule.path is None:
+        return _holds(obj, dict(rule.where), "")
+    ends = _walk(obj, rule)
+    if rule.kind == NODE:
+        return any(end.path.startswith(g.node_path) for end in ends)
+    if rule.kind == UNIT:
+        return g.unit_id is not None and any(end.pk == g.unit_id for end in ends)
+    return any(end.pk == actor.pk for end in ends)
+
+
+def grants_on(actor, action: str, obj: models.Model) -> list[Grant]:
+    """The actor's grants for ``action`` that reach this loaded row (no query when the
+    row's paths are loaded; to-many paths use their prefetch cache or one query)."""
+    spec: ScopeSpec = type(obj).scope
+    street_id = getattr(obj, "street_id", None)
+    out = []
+    for g in grants_for(actor, action):
+        if street_id is not None and g.street_id != street_id:
+            continue
+        rule = spec.rule(g.reach)
+        if rule is not None and _reaches(obj, rule, g, actor):
+            out.append(g)
+    return out
+
+
+def allows(actor, action: str, obj: models.Model) -> bool:
+    """Whether the actor may do ``action`` on this loaded row."""
+    return bool(grants_on(actor, action, obj))
+
+
+def acting_role(actor, action: str, obj: models.Model) -> str:
+    """The role the actor acts in on this row, for timelines: the deepest node grant wins,
+    then a unit, a building leader, an owner."""
+    found = grants_on(actor, action, obj)
+    if not found:
+        return ""
+    order = {NODE: 0, UNIT: 1, LEADER: 2, OWNER: 3}
+    found.sort(key=lambda g: (order[g.kind], -len(g.node_path)))
+    return found[0].role
+
+
+def authorize(actor, row: models.Model, transition) -> str | None:
+    """The workflow kit's permission check (``core.workflow.Machine``): the role the actor
+    acts in when taking ``transition`` on ``row``, or None when they may not."""
+    return acting_role(actor, transition.permission, row) or None

@@ -6,3 +6,8 @@ class RegistryConfig(AppConfig):
     name = "linli.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from .navigation import register_entries
+
+        register_entries()

@@ -6,14 +6,17 @@
   (staff check this before filing, as the intake page does while the form is typed);
 * ``GET  /workorders/{id}``: detail with the timeline, ``actions`` allowed now and,
   where merging is allowed, ``duplicate_suggestions``;
-* ``POST /workorders/{id}/<action>``, one per workflow action: verify, reject,
-  merge, dispatch, start, update, report-back, check, follow-up, close,
-  withdraw, return, escalate, extend (multipart or url-encoded form).
+* ``POST /workorders/{id}/<action>``, one per action of ``actions.ACTIONS`` (verify,
+  dispatch, start, report-back, check, follow-up, close, update, return, merge, reject,
+  extend, escalate, withdraw), with the same form fields as the page (multipart or
+  url-encoded).
 
-Every action goes through the same service as the pages: an order outside the
-caller's scope (or one they may not act on) is 404, a status that does not
-allow the action is 409 with a message saying why, bad input is 400 naming
-the field. Phones are always masked here.
+Every action goes through the same form and service as the pages: an order outside the
+caller's scope (or one they may not act on) is 404, a status that does not allow the
+action is 409 with a message saying why, input that does not fit the form is 422 naming
+each field, a refusal by the service is 400 naming the field. ``POST /workorders`` takes
+an ``Idempotency-Key`` header: the same key files one request, and a repeat answers it.
+Phones are always masked here.
 """
 
 from __future__ import annotations
@@ -27,16 +30,17 @@ from ninja import Status as Reply
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from linli.core.api import ERRORS, MAX_ID, NO_NUL, ErrorOut, Id, PageIn, page_slice
+from linli.core.api import ERRORS, MAX_ID, NO_NUL, ErrorOut, Id, PageIn, action_routes, page_slice
 from linli.grids import permissions as perms
 
+from . import permissions as p
 from . import selectors, services
-from .models import Channel, WorkOrder
-from .workflow import OPEN, P_INTAKE, P_VIEW, Satisfaction, Status
+from .actions import ACTIONS
+from .models import Channel, ProxyConsent, WorkOrder
+from .workflow import OPEN, Status
 
 router = Router(tags=["workorders"])
 
-PathId = Path(..., ge=1, le=MAX_ID)
 ACTION_ERRORS = {**ERRORS, 400: ErrorOut, 409: ErrorOut}
 Photos = File[list[UploadedFile]]
 Text = Field("", max_length=2000, pattern=NO_NUL)
@@ -217,7 +221,7 @@ class ListFilters(Schema):
 @router.get("", response={200: WorkOrderPage, **ERRORS})
 def workorder_list(request, paging: Query[PageIn], filters: Query[ListFilters]):
     """Work orders you may see: your grids, your unit's dispatched work, or your own requests."""
-    perms.require(request.user, P_VIEW)
+    perms.require(request.user, p.VIEW)
     refs = selectors.resolve_refs(
         actor=request.user, grid=filters.node, category=filters.category, unit=filters.unit
     )
@@ -274,6 +278,12 @@ class IntakeIn(RequestIn):
     urgency: Literal["normal", "urgent"] | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
+    proxy_consent: ProxyConsent | None = Field(
+        None, description="帮办代办: how the resident agreed that staff file it for them"
+    )
+    proxy_present: str = Field(
+        "", max_length=200, pattern=NO_NUL, description="帮办代办: who was present"
+    )
 
 
 @router.post("", response={201: WorkOrderOut, **ACTION_ERRORS})
@@ -282,7 +292,8 @@ def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
 
     The answer is the new order; its detail (GET) has the timeline and, for staff who may
     merge, open requests that look like duplicates of it. To avoid filing a duplicate,
-    ask ``POST /similar`` first.
+    ask ``POST /similar`` first. Send an ``Idempotency-Key`` header to retry safely: the
+    same key answers the order it filed the first time.
     """
     refs = _request_refs(request, payload, reporter_resident=payload.reporter_resident)
     order = services.workorder_intake(
@@ -296,6 +307,9 @@ def workorder_create(request, payload: Form[IntakeIn], photos: Photos = None):
         latitude=_decimal(payload.latitude),
         longitude=_decimal(payload.longitude),
         photos=photos or [],
+        proxy_consent=payload.proxy_consent or "",
+        proxy_present=payload.proxy_present,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
         **refs,
     )
     return Reply(201, _row(order, timezone.now()))
@@ -312,7 +326,7 @@ def workorder_similar(request, payload: Form[SimilarIn]):
 
     The place is given as for intake. A POST, so the resident's words stay out of URLs.
     """
-    perms.require(request.user, P_INTAKE)
+    perms.require(request.user, p.INTAKE)
     refs = _request_refs(request, payload)
     category = refs.pop("category")
     probe = selectors.unfiled_order(
@@ -326,199 +340,18 @@ def _decimal(value: float | None):
 
 
 @router.get("/{id}", response={200: WorkOrderDetailOut, **ERRORS})
-def workorder_detail(request, id: int = PathId):
+def workorder_detail(request, id: int = Path(..., ge=1, le=MAX_ID)):
     """One order with its timeline; ``actions`` lists what you may do now."""
     return _detail(request, id)
 
 
 # --- actions ---------------------------------------------------------------------------------
 
-
-class NoteIn(Schema):
-    note: str = Text
-
-
-class ReasonIn(Schema):
-    reason: str = Field(..., max_length=1000, pattern=NO_NUL)
-
-
-class OptionalReasonIn(Schema):
-    reason: str = Field("", max_length=1000, pattern=NO_NUL)
-
-
-class MergeIn(Schema):
-    into: Id
-    note: str = Text
-
-
-class DispatchIn(Schema):
-    lead_unit: Id | None = None
-    co_units: list[Id] = []
-    in_house: bool = False
-    note: str = Text
-
-
-class CheckIn(Schema):
-    result: Literal["pass", "rework"]
-    note: str = Text
-
-
-class FollowUpIn(Schema):
-    satisfaction: Satisfaction
-    comment: str = Field("", max_length=300, pattern=NO_NUL)
-
-
-class EscalateIn(Schema):
-    reason: str = Field(..., max_length=1000, pattern=NO_NUL)
-    unit: Id | None = Field(None, description="the department, when escalating to that level")
-
-
-class ExtendIn(Schema):
-    amount: int = Field(..., ge=1, le=60, description="in the category's deadline unit")
-    reason: str = Field(..., max_length=1000, pattern=NO_NUL)
-
-
-def _order(request, pk: int) -> WorkOrder:
-    return selectors.workorder_get(actor=request.user, pk=pk)
-
-
-def _done(request, order: WorkOrder):
-    return _detail(request, order.pk)
-
-
-R = {200: WorkOrderDetailOut, **ACTION_ERRORS}
-
-
-@router.post("/{id}/verify", response=R)
-def verify(request, payload: Form[NoteIn], id: int = PathId, photos: Photos = None):
-    """核实 on site, with notes and photos."""
-    o = services.workorder_verify(
-        actor=request.user, order=_order(request, id), note=payload.note, photos=photos or []
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/reject", response=R)
-def reject(request, payload: Form[ReasonIn], id: int = PathId):
-    o = services.workorder_reject(
-        actor=request.user, order=_order(request, id), reason=payload.reason
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/merge", response=R)
-def merge(request, payload: Form[MergeIn], id: int = PathId):
-    """Merge this request (a duplicate) into the open order ``into``."""
-    into = selectors.workorder_get(actor=request.user, pk=payload.into)
-    o = services.workorder_merge(
-        actor=request.user, order=_order(request, id), into=into, note=payload.note
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/dispatch", response=R)
-def dispatch(request, payload: Form[DispatchIn], id: int = PathId):
-    """派遣 to a lead unit plus co-handlers, or ``in_house`` (the neighbourhood handles it)."""
-    order = _order(request, id)
-    refs = selectors.resolve_refs(
-        actor=request.user, lead_unit=payload.lead_unit, co_units=list(payload.co_units)
-    )
-    o = services.workorder_dispatch(
-        actor=request.user,
-        order=order,
-        lead_unit=refs["lead_unit"],
-        co_units=refs["co_units"],
-        in_house=payload.in_house,
-        note=payload.note,
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/start", response=R)
-def start(request, payload: Form[NoteIn], id: int = PathId):
-    o = services.workorder_start(actor=request.user, order=_order(request, id), note=payload.note)
-    return _done(request, o)
-
-
-@router.post("/{id}/update", response=R)
-def update(request, payload: Form[ReasonIn], id: int = PathId, photos: Photos = None):
-    """A progress note (``reason`` field holds the note) by a handling unit."""
-    o = services.workorder_update(
-        actor=request.user, order=_order(request, id), note=payload.reason, photos=photos or []
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/report-back", response=R)
-def report_back(request, payload: Form[NoteIn], id: int = PathId, photos: Photos = None):
-    """反馈: done, with after-photos."""
-    o = services.workorder_report_back(
-        actor=request.user, order=_order(request, id), note=payload.note, photos=photos or []
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/check", response=R)
-def check(request, payload: Form[CheckIn], id: int = PathId, photos: Photos = None):
-    """核查: ``result=pass``, or ``result=rework`` with a note saying what is still wrong."""
-    o = services.workorder_check(
-        actor=request.user,
-        order=_order(request, id),
-        passed=payload.result == "pass",
-        note=payload.note,
-        photos=photos or [],
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/follow-up", response=R)
-def follow_up(request, payload: Form[FollowUpIn], id: int = PathId):
-    """回访: satisfied / basically / dissatisfied (a comment is required; it reopens the order)."""
-    o = services.workorder_follow_up(
-        actor=request.user,
-        order=_order(request, id),
-        satisfaction=payload.satisfaction,
-        comment=payload.comment,
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/close", response=R)
-def close(request, payload: Form[NoteIn], id: int = PathId):
-    o = services.workorder_close(actor=request.user, order=_order(request, id), note=payload.note)
-    return _done(request, o)
-
-
-@router.post("/{id}/withdraw", response=R)
-def withdraw(request, payload: Form[OptionalReasonIn], id: int = PathId):
-    o = services.workorder_withdraw(
-        actor=request.user, order=_order(request, id), reason=payload.reason
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/return", response=R)
-def return_(request, payload: Form[ReasonIn], id: int = PathId):
-    """退回 by the lead unit as misrouted, with the reason."""
-    o = services.workorder_return(
-        actor=request.user, order=_order(request, id), reason=payload.reason
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/escalate", response=R)
-def escalate(request, payload: Form[EscalateIn], id: int = PathId):
-    order = _order(request, id)
-    refs = selectors.resolve_refs(actor=request.user, unit=payload.unit)
-    o = services.workorder_escalate(
-        actor=request.user, order=order, reason=payload.reason, unit=refs["unit"]
-    )
-    return _done(request, o)
-
-
-@router.post("/{id}/extend", response=R)
-def extend(request, payload: Form[ExtendIn], id: int = PathId):
-    o = services.workorder_extend(
-        actor=request.user, order=_order(request, id), amount=payload.amount, reason=payload.reason
-    )
-    return _done(request, o)
+action_routes(
+    router,
+    ACTIONS,
+    context=lambda request, pk: selectors.workorder_detail(actor=request.user, pk=pk),
+    answer=_detail,
+    response={200: WorkOrderDetailOut, **ACTION_ERRORS},
+    prefix="workorder",
+)

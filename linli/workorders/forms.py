@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from linli.core.attachments import max_count
+from linli.core.forms import OnceForm
 
-from .models import Channel
+from .models import Channel, ProxyConsent
 from .workflow import Satisfaction, Status
 
 TEXTAREA = {"rows": 3}
@@ -71,13 +72,14 @@ WHERE_COMPOUND = "compound"
 WHERE_OTHER = "other"
 
 
-class StaffIntakeForm(forms.Form):
+class StaffIntakeForm(OnceForm):
     """Desk, 帮办代办, hotline and WeChat-group intake by staff.
 
     The reporter is a registered resident (``reporter_resident``, picked by
     search) or a name and phone. The place is the resident's home, a compound
     (its public area, with an optional detail such as "3号楼楼顶"), or a grid with
-    a free-text description.
+    a free-text description. 帮办代办 acts for a registered resident only, and records
+    how they agreed and who was present.
     """
 
     channel = forms.ChoiceField(
@@ -118,15 +120,36 @@ class StaffIntakeForm(forms.Form):
     )
     urgent = forms.BooleanField(label=_("Urgent (clock hours)"), required=False)
     photos = PhotosField()
+    proxy_consent = forms.ChoiceField(
+        label=_("How did the resident agree that you file it for them?"),
+        choices=ProxyConsent.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    proxy_present = forms.CharField(
+        label=_("Who was present?"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: the resident and their daughter; a neighbour."),
+    )
 
-    def __init__(self, *args, categories=(), compounds=(), grids=(), **kwargs):
+    def __init__(self, *args, categories=(), compounds=(), grids=(), channel="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "—")] + [(c.pk, c.name) for c in categories]
         self.fields["compound"].choices = [("", "—")] + [(c.pk, c.name) for c in compounds]
         self.fields["grid"].choices = [("", "—")] + [(g.pk, g.name) for g in grids]
+        if (self.data.get("channel") if self.is_bound else channel) != Channel.WECHAT_GROUP:
+            self.fields["description"].help_text = ""
 
     def clean(self):
         data = super().clean()
+        if data.get("channel") == Channel.PROXY:
+            if not data.get("reporter_resident"):
+                self.add_error(None, _("Choose the resident this request is made for (帮办代办)."))
+            if not data.get("proxy_consent"):
+                self.add_error(
+                    "proxy_consent", _("Record how the resident agreed that you act for them.")
+                )
         where = data.get("where")
         if where == WHERE_HOME and not data.get("reporter_resident"):
             self.add_error("where", _("Pick the resident first: their home is the place."))
@@ -140,7 +163,7 @@ class StaffIntakeForm(forms.Form):
         return data
 
 
-class ResidentIntakeForm(forms.Form):
+class ResidentIntakeForm(OnceForm):
     """A resident's own request: what, where (home / a compound / elsewhere), photos."""
 
     category = forms.TypedChoiceField(
@@ -233,21 +256,82 @@ class MergeForm(forms.Form):
         ]
 
 
+class UnitChoiceField(forms.TypedChoiceField):
+    """A unit of those offered, answered as the Unit row; choices grouped by kind."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+        self.units: dict = {}
+
+    def offer(self, groups: list[tuple[str, list]], blank: str | None = None) -> None:
+        self.units = {u.pk: u for _label, units in groups for u in units}
+        grouped = [(str(label), [(u.pk, u.name) for u in units]) for label, units in groups]
+        self.choices = ([("", blank)] if blank is not None else []) + grouped
+
+    def clean(self, value):
+        pk = super().clean(value)
+        return self.units.get(pk) if pk not in (None, "") else None
+
+
+class UnitsChoiceField(forms.TypedMultipleChoiceField):
+    """Several of the units offered, answered as Unit rows; choices grouped by kind."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+        self.units: dict = {}
+
+    def offer(self, groups: list[tuple[str, list]]) -> None:
+        self.units = {u.pk: u for _label, units in groups for u in units}
+        self.choices = [(str(label), [(u.pk, u.name) for u in units]) for label, units in groups]
+
+    def clean(self, value):
+        return [self.units[pk] for pk in super().clean(value)]
+
+
+IN_HOUSE_CHOICES = [
+    ("false", _("Dispatch to a unit")),
+    ("true", _("The neighbourhood handles it itself (no outside unit)")),
+]
+
+
 class DispatchForm(forms.Form):
-    lead_unit = forms.TypedChoiceField(label=_("Lead unit"), coerce=int, required=False)
-    co_units = forms.TypedMultipleChoiceField(
-        label=_("Co-handlers"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    """Who handles it: a lead unit (plus co-handlers), or the neighbourhood itself.
+
+    One choice between the two, so a unit picked while "the neighbourhood itself" is
+    chosen is simply not used (the page hides the unit lists then)."""
+
+    in_house = forms.TypedChoiceField(
+        label=_("Who handles it?"),
+        choices=IN_HOUSE_CHOICES,
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+        required=False,
+        empty_value=False,
     )
-    in_house = forms.BooleanField(
-        label=_("The neighbourhood handles it itself (no outside unit)"), required=False
-    )
+    lead_unit = UnitChoiceField(label=_("Lead unit"), required=False)
+    co_units = UnitsChoiceField(label=_("Co-handlers (optional)"), required=False)
     note = _note()
 
-    def __init__(self, *args, units=(), **kwargs):
+    def __init__(self, *args, units=(), suggestion=None, **kwargs):
+        if suggestion is not None:
+            kwargs.setdefault("initial", {})
+            kwargs["initial"].update(
+                in_house="true" if suggestion.in_house else "false",
+                lead_unit=suggestion.unit.pk if suggestion.unit else None,
+            )
         super().__init__(*args, **kwargs)
-        choices = [(u.pk, u.name) for u in units]
-        self.fields["lead_unit"].choices = [("", "—"), *choices]
-        self.fields["co_units"].choices = choices
+        self.fields["lead_unit"].offer(units, blank="—")
+        self.fields["co_units"].offer(units)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("in_house"):
+            data["lead_unit"], data["co_units"] = None, []
+        elif not data.get("lead_unit") and "lead_unit" not in self.errors:
+            self.add_error("lead_unit", _("Choose the lead unit."))
+        return data
 
 
 CHECK_PASS = "pass"
@@ -265,6 +349,9 @@ class CheckForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
+    """回访, recorded by staff after a call, or given by the resident (``resident=True``:
+    the questions are put to them)."""
+
     satisfaction = forms.ChoiceField(
         label=_("How satisfied is the resident?"),
         choices=Satisfaction.choices,
@@ -272,25 +359,22 @@ class FollowUpForm(forms.Form):
     )
     comment = _note(_("Comment (required if not satisfied)"), max_length=300)
 
-
-class ResidentFollowUpForm(FollowUpForm):
-    satisfaction = forms.ChoiceField(
-        label=_("Are you satisfied?"), choices=Satisfaction.choices, widget=forms.RadioSelect
-    )
-    comment = _note(_("What is not right? (needed if not satisfied)"), max_length=300)
+    def __init__(self, *args, resident: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if resident:
+            self.fields["satisfaction"].label = _("Are you satisfied?")
+            self.fields["comment"].label = _("What is not right? (needed if not satisfied)")
 
 
 class EscalateForm(forms.Form):
     reason = _note(_("Reason"), required=True)
-    unit = forms.TypedChoiceField(
-        label=_("Department (only when escalating beyond the street)"),
-        coerce=int,
-        required=False,
+    unit = UnitChoiceField(
+        label=_("Department (only when escalating beyond the street)"), required=False
     )
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "—"), *[(u.pk, u.name) for u in units]]
+        self.fields["unit"].offer(units, blank="—")
 
 
 class ExtendForm(forms.Form):

@@ -14,14 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from linli.grids import permissions as perms
 from linli.registry.household_file import register_section
 
+from . import permissions as p
 from . import selectors, selectors_pages
-from .workflow import P_VIEW
 
 SHOWN = 10
 
 
 def household_requests(actor, household) -> dict | None:
-    if not perms.can(actor, P_VIEW):
+    if not perms.can(actor, p.VIEW):
         return None
     qs = selectors.household_workorders(actor=actor, household=household)
     rows = list(qs[: SHOWN + 1])

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Q
 from django.db.models.expressions import Func
 from django.utils import timezone
@@ -38,8 +36,9 @@ from django.utils import timezone
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind, Unit
 
+from . import permissions as p
 from .models import Category, WorkOrder, WorkOrderEvent
-from .workflow import OPEN, P_METRICS, Status
+from .workflow import OPEN, Status
 
 GROUPS = {None: None, "grid": "grid_id", "neighbourhood": "grid_id", "unit": "lead_unit_id",
           "category": "category_id"}  # fmt: skip
@@ -133,9 +132,7 @@ class _AvgFloat(Aggregate):
 def _scope_q(actor, node: GridNode | None, prefix: str) -> Q:
     """Rows (orders, or events via ``prefix``) in the actor's metrics scope and under ``node``."""
     parts = Q(pk__in=[])
-    for g in perms.grants_for(actor, P_METRICS):
-        if perms.ROLE_REACH[g.role] != perms.NODE:
-            continue
+    for g in perms.grants_for(actor, p.METRICS, kind=perms.NODE):
         q = Q(street_id=g.street_id)
         if g.node_id != g.street_id:
             q &= Q(**{f"{prefix}grid__path__startswith": g.node_path})
@@ -178,7 +175,7 @@ def workorder_metrics(
     scan on PostgreSQL (see the indexes of ``WorkOrder`` and ``WorkOrderEvent``): the
     period's ratings, merges, extensions and escalations (one per verb); its checked
     orders; its reworked orders; the orders received, due, and closed in it; the orders
-    overdue now. On PostgreSQL two connections share them (``_evaluate``).
+    overdue now.
     """
     if group_by not in GROUPS:
         raise ValueError(f"unknown grouping {group_by!r}")
@@ -201,14 +198,13 @@ def workorder_metrics(
             rows[k] = MetricsRow(key=k, label="")
         return rows[k]
 
-    queries: list[tuple] = []  # (queryset, group key, aggregates, fold), run by _evaluate
+    queries: list[tuple] = []  # (queryset, group key, aggregates, fold)
 
     def ask(qs, okey: str | None, aggs: dict, fold=None) -> None:
         """Queue a figure query; ``fold(row, values)`` puts a group's values on its row
         (by default: sets each non-zero value)."""
         queries.append((qs, okey, aggs, fold or _set_non_zero))
 
-    # The longest queries first, so that two connections share them evenly (_evaluate).
     # Every order has exactly one ``accept`` event, at its ``created_at``, and at most one
     # ``close`` event ("closed" is final), at its ``closed_at``: counting order rows gives
     # the same figures as counting those events, and pairs them with the order's status
@@ -251,8 +247,8 @@ def workorder_metrics(
         ask(in_period.filter(verb=verb), ev_key, {"n": Count("*")}, _adder(attrs))
     ask(checks.filter(verb="rework"), ev_key, {"reworked": Count("order_id", distinct=True)})
 
-    for (*_query, fold), groups in zip(queries, _evaluate(queries), strict=True):
-        for k, values in groups:
+    for qs, okey, aggs, fold in queries:
+        for k, values in _grouped(qs, okey, aggs):
             if any(values.values()):  # a group gets a row for a non-zero figure only
                 fold(row(k), values)
 
@@ -303,56 +299,6 @@ def _set_closing_times(row: MetricsRow, values: dict) -> None:
     row.closed = values["n"]
     row.avg_close_hours = round(values["avg"] / 3600, 2)
     row.p90_close_hours = round(values["p90"] / 3600, 2)
-
-
-# A second connection for the figures, in one thread per process (see ``_evaluate``).
-_HELPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-metrics")
-
-
-def _evaluate(queries: list[tuple]) -> list[list]:
-    """Every query's groups, in the order of ``queries``.
-
-    On PostgreSQL, outside a transaction, two connections share the queries: this one
-    and a helper thread's (kept open between calls like a request's, CONN_MAX_AGE). Each
-    takes the next waiting query until none is left, so the database works on two cores
-    at once: a month of a 1,000,000-order street took 82 ms (median) instead of 144 on a
-    2-core server. It helps while a core is free; on a saturated server it costs a
-    thread switch.
-    The figures are read in autocommit, each query on its own snapshot, either way.
-    Inside a transaction (a test, an atomic block) the rows written in it are visible to
-    this connection only, so everything runs here.
-    """
-    results: list = [None] * len(queries)
-    waiting = deque(range(len(queries)))
-
-    def work() -> None:
-        while True:
-            try:
-                i = waiting.popleft()
-            except IndexError:
-                return
-            qs, okey, aggs, _fold = queries[i]
-            results[i] = list(_grouped(qs, okey, aggs))
-
-    if connection.vendor != "postgresql" or connection.in_atomic_block or len(queries) < 2:
-        work()
-        return results
-    helper = _HELPER.submit(_on_helper_connection, work)
-    try:
-        work()
-    finally:
-        helper.result()  # wait for the helper's last query; raises its error, if any
-    return results
-
-
-def _on_helper_connection(job) -> None:
-    # As at the start and end of a request: a connection that failed or outlived
-    # CONN_MAX_AGE is replaced before use.
-    close_old_connections()
-    try:
-        job()
-    finally:
-        close_old_connections()
 
 
 _SUMMED = ("received", "closed", "closed_of_received", "due", "closed_on_time", "checked",

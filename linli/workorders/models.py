@@ -24,7 +24,7 @@ from linli.core.models import StreetOwned
 from linli.core.sla import ClockUnit
 from linli.core.timeline import TimelineEvent
 from linli.grids.models import GridNode, Unit
-from linli.grids.scope import ScopeSpec
+from linli.grids.scope import NODE, UNIT, Rule, ScopeSpec
 from linli.registry.models import Building, Compound, Dwelling, Resident
 
 from .workflow import OPEN, RUNNING, Level, Satisfaction, Status
@@ -121,6 +121,15 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("Phone hotline")
     WECHAT_GROUP = "wechat_group", _("WeChat group message")
     OPEN311 = "open311", _("Open311 integration")
+
+
+class ProxyConsent(models.TextChoices):
+    """How a resident agreed that a worker files a request for them (帮办代办)."""
+
+    IN_PERSON = "in_person", _("Asked in person, at the desk or at home")
+    BY_PHONE = "by_phone", _("Asked by phone")
+    FAMILY = "family", _("A family member or guardian agreed for them")
+    SIGNED = "signed", _("Signed a paper authorisation")
 
 
 STAFF_CHANNELS = frozenset(
@@ -255,7 +264,16 @@ class WorkOrder(StreetOwned):
     checked_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    scope = ScopeSpec(node="grid", unit="assignments__unit", owner="reporter_user")
+    scope = ScopeSpec(
+        node="grid",
+        unit="assignments__unit",  # every unit it was ever dispatched to sees it
+        owner="reporter_user",
+        rules={
+            "in_house": Rule(NODE, "grid", (("in_house", True),)),
+            "lead_unit": Rule(UNIT, "lead_unit"),
+            "serving": Rule(UNIT, "assignments__unit", (("assignments__active", True),)),
+        },
+    )
 
     class Meta:
         constraints = [
@@ -431,10 +449,7 @@ class WorkOrderEvent(TimelineEvent):
         verbose_name = _("work-order event")
         verbose_name_plural = _("work-order events")
 
-    @staticmethod
-    def copied_from(order: WorkOrder) -> dict:
-        """The columns of ``order`` that each of its events carries a copy of."""
-        return {"grid_id": order.grid_id, "category_id": order.category_id}
+    COPIED = ("grid_id", "category_id")  # the order's columns each event carries a copy of
 
 
 class PhotoKind(models.TextChoices):

@@ -15,22 +15,25 @@ import datetime as dt
 import operator
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
+from linli.core.workflow import Transition
 from linli.grids import permissions as perms
-from linli.grids.models import GridNode, NodeKind, Role, Unit, UnitKind
+from linli.grids.models import HANDLING_KINDS, GridNode, NodeKind, Role, Unit, UnitKind
 from linli.registry.models import Building, Compound, Dwelling, Household, Resident
 
-from . import permissions as wo_perms
+from . import permissions as p
+from .machine import MACHINE
 from .metrics import MetricsRow, workorder_metrics  # noqa: F401  (re-exported)
 from .models import Category, HandlerKind, WorkOrder, WorkOrderEvent, WorkOrderUnit
-from .workflow import OPEN, P_VIEW, Level, Status, Transition
+from .workflow import OPEN, Level, Status
 
 LIST_RELATED = ("category", "grid", "lead_unit")
 # Fetched as separate small queries: joining them all costs PostgreSQL more planning
@@ -51,12 +54,12 @@ def _visible(actor) -> QuerySet:
     staff it stays in a semi-join subquery, so lists never sort and de-duplicate
     wide joined rows.
     """
-    q = perms.scope_q(actor, WorkOrder, P_VIEW)
+    q = perms.scope_q(actor, WorkOrder, p.VIEW)
     if q is None:
         return WorkOrder.objects.none()
-    if not any(perms.ROLE_REACH[g.role] == perms.UNIT for g in perms.grants_for(actor, P_VIEW)):
-        return WorkOrder.objects.filter(q, street_id__in=perms.streets(actor, P_VIEW))
-    ids = perms.filter_to_scope(WorkOrder.objects.all(), actor, P_VIEW).order_by().values("pk")
+    if perms.UNIT not in perms.kinds(actor, p.VIEW):
+        return WorkOrder.objects.filter(q, street_id__in=perms.streets(actor, p.VIEW))
+    ids = perms.filter_to_scope(WorkOrder.objects.all(), actor, p.VIEW).order_by().values("pk")
     return WorkOrder.objects.filter(pk__in=ids)
 
 
@@ -133,10 +136,9 @@ def workorder_queue(*, actor) -> QuerySet:
     * residents: their own open requests.
     """
     parts = Q(pk__in=[])
-    for g in perms.grants_for(actor, P_VIEW):
-        reach = perms.ROLE_REACH[g.role]
+    for g in perms.grants_for(actor, p.VIEW):
         street = Q(street_id=g.street_id)
-        if reach == perms.NODE:
+        if g.kind == perms.NODE:
             in_node = street & Q(grid__path__startswith=g.node_path)
             if g.role == Role.GRID_WORKER:
                 parts |= in_node & (
@@ -150,14 +152,14 @@ def workorder_queue(*, actor) -> QuerySet:
                 )
             else:
                 parts |= in_node & Q(escalation_level__gte=Level.STREET, status__in=OPEN)
-        elif reach == perms.UNIT and g.unit_id:
+        elif g.kind == perms.UNIT and g.unit_id:
             parts |= street & Q(
                 pk__in=WorkOrderUnit.objects.filter(unit_id=g.unit_id, active=True).values(
                     "order_id"
                 ),
                 status__in=[Status.DISPATCHED, Status.IN_PROGRESS],
             )
-        elif reach == perms.OWNER:
+        elif g.kind == perms.OWNER:
             parts |= street & Q(reporter_user_id=actor.pk, status__in=OPEN)
     return (
         WorkOrder.objects.filter(parts)
@@ -180,6 +182,9 @@ def overdue_list(*, actor, now: dt.datetime | None = None) -> QuerySet:
 
 @dataclass
 class WorkOrderDetail:
+    """One order as one viewer sees it; also the action registry's context (``row``,
+    ``actions``, ``owner_view``)."""
+
     order: WorkOrder
     events: list[WorkOrderEvent]
     photos: list
@@ -187,10 +192,24 @@ class WorkOrderDetail:
     actions: list[Transition]  # what this user may do now: render one button each
     duplicates: list[WorkOrder] = field(default_factory=list)  # requests merged into this one
     resident_view: bool = False  # True: show the plain-language public timeline only
+    viewer: object = None
+
+    @property
+    def row(self) -> WorkOrder:
+        return self.order
+
+    @property
+    def owner_view(self) -> bool:
+        return self.resident_view
 
     @property
     def action_names(self) -> list[str]:
         return [t.name for t in self.actions]
+
+    @cached_property
+    def merge_candidates(self) -> list[tuple[WorkOrder, float]]:
+        """Open look-alikes the viewer may merge this order into."""
+        return duplicate_candidates(actor=self.viewer, order=self.order)
 
 
 def workorder_get(*, actor, pk: int) -> WorkOrder:
@@ -214,8 +233,8 @@ def workorder_detail(*, actor, pk: int) -> WorkOrderDetail:
     """
     order = workorder_get(actor=actor, pk=pk)
     staff_like = any(
-        perms.ROLE_REACH[g.role] in (perms.NODE, perms.UNIT)
-        for g in perms.grants_for(actor, P_VIEW)
+        g.kind in (perms.NODE, perms.UNIT)
+        for g in perms.grants_for(actor, p.VIEW)
         if g.street_id == order.street_id
     )
     events = order.events.select_related("actor").order_by("at", "id")
@@ -224,20 +243,23 @@ def workorder_detail(*, actor, pk: int) -> WorkOrderDetail:
     events = list(events)
     photos = list(order.photos.filter(event_id__in=[e.pk for e in events]).order_by("id"))
     by_event: dict[int, list] = {}
-    for p in photos:
-        by_event.setdefault(p.event_id, []).append(p)
+    for photo in photos:
+        by_event.setdefault(photo.event_id, []).append(photo)
     for e in events:
         e.photo_list = by_event.get(e.pk, [])
-    assignments = list(order.assignments.select_related("unit").order_by("-active", "id"))
-    order._active_assignments = [a for a in assignments if a.active]
+    # Prefetched, so the scope engine reads who serves the order from here (no query per action).
+    units = WorkOrderUnit.objects.select_related("unit").order_by("-active", "id")
+    prefetch_related_objects([order], Prefetch("assignments", queryset=units))
+    assignments = list(order.assignments.all())
     return WorkOrderDetail(
         order=order,
         events=events,
         photos=photos,
         assignments=assignments,
-        actions=wo_perms.allowed_transitions(actor, order),
+        actions=MACHINE.allowed(actor, order),
         duplicates=list(order.duplicates.order_by("id")) if staff_like else [],
         resident_view=not staff_like,
+        viewer=actor,
     )
 
 
@@ -403,9 +425,34 @@ def suggest_handler(order: WorkOrder) -> HandlerSuggestion:
     return HandlerSuggestion(unit, unit is None, inside)
 
 
-def dispatch_units(*, actor, order: WorkOrder) -> QuerySet:
-    """Units of the order's street a dispatcher may choose from."""
-    return Unit.objects.filter(street_id=order.street_id).order_by("kind", "name")
+def dispatch_units(order: WorkOrder) -> list[tuple[str, list[Unit]]]:
+    """The units a dispatcher may choose for ``order``, in groups (label, units): the
+    compound's own property company first, then the street's units that handle requests,
+    by kind (shops and rental sites are not among them)."""
+    units = list(
+        Unit.objects.filter(street_id=order.street_id, kind__in=HANDLING_KINDS).order_by(
+            "kind", "name"
+        )
+    )
+    own_pk = order.compound.property_company_id if order.compound_id else None
+    groups: list[tuple[str, list[Unit]]] = []
+    own = [u for u in units if u.pk == own_pk]
+    if own:
+        groups.append((_("This compound's property company"), own))
+    for kind in UnitKind:
+        members = [u for u in units if u.kind == kind and u.pk != own_pk]
+        if members:
+            groups.append((kind.label, members))
+    return groups
+
+
+def escalation_departments(order: WorkOrder) -> list[tuple[str, list[Unit]]]:
+    """The departments an order can be escalated to beyond the street."""
+    return [
+        (label, units)
+        for label, units in dispatch_units(order)
+        if units[0].kind in (UnitKind.DEPARTMENT, UnitKind.MUNICIPAL)
+    ]
 
 
 def categories(*, street_id: int, active_only: bool = True) -> QuerySet:

@@ -21,25 +21,22 @@ complaint is about their work); it then goes through report-back and check
 again, and the resident is asked again. If the units are wrong, staff
 escalate it, and the street re-dispatches.
 
-``by`` names who may perform a transition, on top of the role action
-(``permission``) that the scope engine checks:
-
-* ``STAFF``: node staff (street admin, cadre, grid worker) in whose subtree the order lies;
-* ``HANDLER``: staff of the active *lead* unit, or node staff when the order is
-  handled in-house by the neighbourhood itself;
-* ``ANY_HANDLER``: as HANDLER, co-handler units included;
-* ``REPORTER_OR_STAFF``: the resident who reported it (their own requests only), or node staff.
+Who may take a transition is the scope engine's answer for its ``permission`` on the
+order (``permissions.py`` declares how each role reaches orders for each action): node
+staff in whose subtree the order lies, the active lead unit (or node staff for work kept
+in-house) for the handler's steps, any unit still serving it for progress notes, and the
+reporter for withdrawal and the follow-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
-from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from linli.core.errors import IllegalTransition
+from linli.core.workflow import Workflow, step
+
+from . import permissions as p
 
 
 class Status(models.TextChoices):
@@ -60,8 +57,6 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")  # 结案 (terminal)
 
 
-TERMINAL = frozenset({Status.REJECTED, Status.MERGED, Status.WITHDRAWN, Status.CLOSED})
-OPEN = frozenset(set(Status.values) - set(TERMINAL))
 # States in which the resolution clock is running and escalation / extension make sense.
 RUNNING = frozenset(
     {
@@ -74,92 +69,109 @@ RUNNING = frozenset(
     }
 )
 
-STAFF = "staff"
-HANDLER = "handler"
-ANY_HANDLER = "any_handler"
-REPORTER_OR_STAFF = "reporter_or_staff"
-
-# Role actions (grids/permissions.ROLE_ACTIONS holds the same strings).
-P_REPORT = "workorders.report"
-P_VIEW = "workorders.view"
-P_INTAKE = "workorders.intake"
-P_VERIFY = "workorders.verify"
-P_DISPATCH = "workorders.dispatch"
-P_HANDLE = "workorders.handle"
-P_CHECK = "workorders.check"
-P_FOLLOW_UP = "workorders.follow_up"
-P_CLOSE = "workorders.close"
-P_WITHDRAW = "workorders.withdraw"
-P_ESCALATE = "workorders.escalate"
-P_EXTEND = "workorders.extend"
-P_METRICS = "workorders.metrics"
-P_CONFIGURE = "workorders.configure"
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str  # the action verb; also the API path (underscores become dashes)
-    sources: frozenset[str]
-    target: str | None  # None: the status stays as it is
-    permission: str
-    by: str
-    label: str  # lazy, for buttons
-
-
-def _t(name, sources, target, permission, by, label) -> Transition:
-    return Transition(name, frozenset(sources), target, permission, by, label)
-
-
 S = Status
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
-        _t("verify", {S.ACCEPTED}, S.VERIFIED, P_VERIFY, STAFF, _("Verify")),
-        _t("reject", {S.ACCEPTED}, S.REJECTED, P_VERIFY, STAFF, _("Reject as invalid")),
-        _t("merge", {S.ACCEPTED, S.VERIFIED}, S.MERGED, P_VERIFY, STAFF, _("Merge as duplicate")),
-        _t(
+
+WORKFLOW = Workflow(
+    statuses=Status,
+    subject=_("work order"),
+    transitions=[
+        step("verify", {S.ACCEPTED}, S.VERIFIED, p.VERIFY, _("Verify"), _("Verified on site.")),
+        step(
+            "reject",
+            {S.ACCEPTED},
+            S.REJECTED,
+            p.VERIFY,
+            _("Reject as invalid"),
+            _("Rejected as invalid; the reporter is told."),
+        ),
+        step(
+            "merge",
+            {S.ACCEPTED, S.VERIFIED},
+            S.MERGED,
+            p.VERIFY,
+            _("Merge as duplicate"),
+            _("Merged into the open request; its reporter will hear of its progress."),
+        ),
+        step(
             "withdraw",
             {S.ACCEPTED, S.VERIFIED, S.RETURNED},
             S.WITHDRAWN,
-            P_WITHDRAW,
-            REPORTER_OR_STAFF,
+            p.WITHDRAW,
             _("Withdraw"),
+            _("The request is withdrawn."),
+            _("Your request is withdrawn."),
         ),
-        _t("dispatch", {S.VERIFIED, S.RETURNED}, S.DISPATCHED, P_DISPATCH, STAFF, _("Dispatch")),
-        _t("return", {S.DISPATCHED}, S.RETURNED, P_HANDLE, HANDLER, _("Return as misrouted")),
-        _t("start", {S.DISPATCHED}, S.IN_PROGRESS, P_HANDLE, HANDLER, _("Start work")),
-        _t("update", {S.IN_PROGRESS}, None, P_HANDLE, ANY_HANDLER, _("Add progress")),
-        _t(
+        step(
+            "dispatch",
+            {S.VERIFIED, S.RETURNED},
+            S.DISPATCHED,
+            p.DISPATCH,
+            _("Dispatch"),
+            _("Dispatched; the handlers and the reporter are told."),
+        ),
+        step(
+            "return",
+            {S.DISPATCHED},
+            S.RETURNED,
+            p.HANDLE,
+            _("Return as misrouted"),
+            _("Returned to the dispatcher as misrouted."),
+        ),
+        step("start", {S.DISPATCHED}, S.IN_PROGRESS, p.HANDLE, _("Start work"), _("Work started.")),
+        step("update", {S.IN_PROGRESS}, None, p.PROGRESS, _("Add progress"), _("Progress added.")),
+        step(
             "report_back",
             {S.IN_PROGRESS},
             S.REPORTED_DONE,
-            P_HANDLE,
-            HANDLER,
+            p.HANDLE,
             _("Report done"),
+            _("Reported done; the grid worker will check the work."),
         ),
-        _t("check", {S.REPORTED_DONE}, S.CHECKED, P_CHECK, STAFF, _("Check: passed")),
-        _t("rework", {S.REPORTED_DONE}, S.IN_PROGRESS, P_CHECK, STAFF, _("Check: rework")),
-        _t(
+        step(
+            "check",
+            {S.REPORTED_DONE},
+            S.CHECKED,
+            p.CHECK,
+            _("Check: passed"),
+            _("Check passed; the reporter is asked whether they are satisfied."),
+        ),
+        step(
+            "rework",
+            {S.REPORTED_DONE},
+            S.IN_PROGRESS,
+            p.CHECK,
+            _("Check: rework"),
+            _("Sent back for rework; the handler is told what is still wrong."),
+        ),
+        step(
             "follow_up",
             {S.CHECKED},
             S.FOLLOWED_UP,
-            P_FOLLOW_UP,
-            REPORTER_OR_STAFF,
+            p.FOLLOW_UP,
             _("Follow-up: satisfied"),
+            _("Follow-up recorded: the resident is satisfied."),
+            _("Thank you for your feedback."),
         ),
-        _t(
+        step(
             "reopen",
             {S.CHECKED},
             S.IN_PROGRESS,
-            P_FOLLOW_UP,
-            REPORTER_OR_STAFF,
+            p.FOLLOW_UP,
             _("Follow-up: not satisfied"),
+            _("Follow-up recorded: the resident is not satisfied; the request is reopened."),
+            _("Thank you for your feedback; we will keep working on it."),
         ),
-        _t("close", {S.FOLLOWED_UP}, S.CLOSED, P_CLOSE, STAFF, _("Close")),
-        _t("escalate", RUNNING, None, P_ESCALATE, STAFF, _("Escalate")),
-        _t("extend", RUNNING, None, P_EXTEND, STAFF, _("Extend deadline")),
-    ]
-}
+        step("close", {S.FOLLOWED_UP}, S.CLOSED, p.CLOSE, _("Close"), _("Closed.")),
+        step("escalate", RUNNING, None, p.ESCALATE, _("Escalate"), _("Escalated one level up.")),
+        step("extend", RUNNING, None, p.EXTEND, _("Extend deadline"), _("Deadline extended.")),
+    ],
+)
+TRANSITIONS = WORKFLOW.transitions
+TERMINAL = WORKFLOW.terminal
+OPEN = frozenset(set(Status.values) - set(TERMINAL))
+is_allowed = WORKFLOW.is_allowed
+next_status = WORKFLOW.next_status
+available = WORKFLOW.available
 
 
 class Satisfaction(models.TextChoices):
@@ -178,31 +190,3 @@ class Level(models.IntegerChoices):
     NEIGHBOURHOOD = 1, _("Neighbourhood")
     STREET = 2, _("Street")
     DEPARTMENT = 3, _("Department")
-
-
-def transition(name: str) -> Transition:
-    try:
-        return TRANSITIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown work-order action {name!r}") from None
-
-
-def is_allowed(name: str, status: str) -> bool:
-    return status in transition(name).sources
-
-
-def next_status(name: str, status: str) -> str:
-    """The status after ``name`` from ``status``; IllegalTransition (409) when not allowed."""
-    t = transition(name)
-    if status not in t.sources:
-        raise IllegalTransition(
-            gettext("Cannot %(action)s a work order that is %(status)s.")
-            % {"action": str(t.label).lower(), "status": str(Status(status).label).lower()},
-            code="illegal_transition",
-        )
-    return t.target or status
-
-
-def available(status: str) -> list[Transition]:
-    """Transitions whose source set contains ``status`` (before any permission check)."""
-    return [t for t in TRANSITIONS.values() if status in t.sources]

@@ -33,7 +33,7 @@ from linli.accounts.models import User
 from linli.grids.models import NodeKind, Role, StaffAssignment
 from linli.workorders import services
 from linli.workorders.categories import ensure_default_categories
-from linli.workorders.models import Channel, WorkOrder
+from linli.workorders.models import Channel, ProxyConsent, WorkOrder
 from linli.workorders.models_open311 import Open311ApiKey, hash_key
 from linli.workorders.selectors import suggest_handler
 from linli.workorders.workflow import OPEN, Status
@@ -521,9 +521,12 @@ def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
                 **kwargs,
             )
         else:
+            channel = rng.choice(CHANNELS)
+            if channel == Channel.PROXY:  # at the resident's home, with whoever was in
+                kwargs.update(proxy_consent=ProxyConsent.IN_PERSON, proxy_present="本人及家属")
             order = services.workorder_intake(
                 actor=grid.worker,
-                channel=rng.choice(CHANNELS),
+                channel=channel,
                 category=category,
                 description=text,
                 reporter_resident=rng.choice(members[household.pk]),

@@ -317,8 +317,7 @@ def tag_choices(actor, street_id: int, target: str) -> tuple[list[Tag], list[Tag
 
 def is_resident_view(actor) -> bool:
     """Whether the actor sees the registry only as a resident (their own household)."""
-    reaches = {perms.ROLE_REACH[g.role] for g in perms.grants_for(actor, perms.REGISTRY_VIEW)}
-    return reaches == {perms.OWNER}
+    return perms.kinds(actor, perms.REGISTRY_VIEW) == {perms.OWNER}
 
 
 def is_exact_pii_query(q: str) -> bool:

@@ -154,7 +154,7 @@ def test_every_action_endpoint_answers(wo, api):
     assert r.json()["status"] == "returned"
     grid.post(f"{BASE}/{main.pk}/dispatch", {"in_house": "true"})
     grid.post(f"{BASE}/{main.pk}/start")
-    r = grid.post(f"{BASE}/{main.pk}/update", {"reason": "已联系楼上住户"})
+    r = grid.post(f"{BASE}/{main.pk}/update", {"note": "已联系楼上住户"})
     assert r.json()["events"][-1]["verb"] == "update"
     r = grid.post(f"{BASE}/{main.pk}/report-back", {"note": "done"})
     assert r.status_code == 400 and r.json()["field"] == "photos"

@@ -6,8 +6,8 @@ from django.http import Http404
 
 from linli.core.testing.world import user
 from linli.grids.models import Role, StaffAssignment
-from linli.workorders import permissions as wo_perms
 from linli.workorders import services
+from linli.workorders.machine import MACHINE
 from linli.workorders.models import WorkOrder
 from linli.workorders.tests.conftest import advance, photo
 from linli.workorders.workflow import TRANSITIONS
@@ -90,7 +90,7 @@ def test_who_may_do_what(w, action, who):
     order = _reach(w, w.intake(), status)
     actor = getattr(w, who)
     fresh = WorkOrder.objects.select_related("grid").get(pk=order.pk)
-    assert wo_perms.may(actor, fresh, TRANSITIONS[action]) == (who in allowed)
+    assert (MACHINE.authorize(actor, fresh, TRANSITIONS[action]) is not None) == (who in allowed)
     if who in allowed:
         result = call(actor, order, w)
         assert result.events.order_by("-id").first().verb == action
@@ -106,10 +106,10 @@ def test_in_house_orders_are_handled_by_node_staff_not_units(w):
     order = services.workorder_dispatch(actor=w.cadre, order=order, in_house=True)
     fresh = WorkOrder.objects.select_related("grid").get(pk=order.pk)
     start = TRANSITIONS["start"]
-    assert wo_perms.may(w.grid_a1_worker, fresh, start)
-    assert wo_perms.may(w.cadre, fresh, start)
-    assert not wo_perms.may(w.grid_b1_worker, fresh, start)
-    assert not wo_perms.may(w.property, fresh, start)
+    assert MACHINE.authorize(w.grid_a1_worker, fresh, start) is not None
+    assert MACHINE.authorize(w.cadre, fresh, start) is not None
+    assert not (MACHINE.authorize(w.grid_b1_worker, fresh, start) is not None)
+    assert not (MACHINE.authorize(w.property, fresh, start) is not None)
     order = services.workorder_start(actor=w.grid_a1_worker, order=order)
     assert order.status == "in_progress"
     assert order.events.order_by("-id").first().actor_role == "grid_worker"
@@ -134,7 +134,7 @@ def test_resident_may_not_follow_up_someone_elses_request(w):
 def test_allowed_transitions_for_the_detail_page(w):
     order = _dispatched_with_co(w, w.intake())
     fresh = WorkOrder.objects.select_related("grid").get(pk=order.pk)
-    names = lambda u: [t.name for t in wo_perms.allowed_transitions(u, fresh)]  # noqa: E731
+    names = lambda u: [t.name for t in MACHINE.allowed(u, fresh)]  # noqa: E731
     assert names(w.property) == ["return", "start"]
     assert names(w.police_staff) == []
     assert names(w.grid_a1_worker) == ["escalate"]

@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
+from linli.core import jobs
 from linli.core.models import Notification
 from linli.workorders import services
 from linli.workorders.models import WorkOrder, WorkOrderEvent
-from linli.workorders.tasks import sweep, sweep_deadlines
+from linli.workorders.tasks import sweep
 from linli.workorders.tests.conftest import T0, advance
 from linli.workorders.workflow import Level
 
@@ -92,10 +93,10 @@ def test_extension_restarts_the_watch(wo):
     assert sweep(T0 + 75 * H)["overdue"] == 1
 
 
-def test_task_entry_point_runs_the_sweep(wo):
+def test_the_scheduled_job_runs_the_sweep(wo):
     wo.intake(at=T0 - dt.timedelta(days=30))
-    result = sweep_deadlines.enqueue()
-    assert result.return_value["overdue"] == 1
+    run = jobs.run_now("workorders.sweep")
+    assert run.ok and run.counts["overdue"] == 1
 
 
 def test_an_order_overdue_before_its_category_escalated_is_escalated_by_a_later_run(wo):

@@ -4,6 +4,9 @@ import pytest
 from django.utils import translation
 
 from linli.core.errors import IllegalTransition
+from linli.grids.models import Role
+from linli.grids.permissions import role_actions
+from linli.workorders import permissions as p
 from linli.workorders import workflow
 from linli.workorders.workflow import TRANSITIONS, Status
 
@@ -75,12 +78,22 @@ def test_unknown_action_is_a_programming_error():
         workflow.next_status("teleport", S.ACCEPTED)
 
 
-def test_each_transition_names_who_may_perform_it():
-    kinds = {workflow.STAFF, workflow.HANDLER, workflow.ANY_HANDLER, workflow.REPORTER_OR_STAFF}
+def test_each_transition_names_an_action_some_role_holds():
+    declared = set().union(*(role_actions(r) for r in Role.values))
     for t in TRANSITIONS.values():
-        assert t.by in kinds
-        assert t.permission.startswith("workorders.")
-    assert TRANSITIONS["start"].by == workflow.HANDLER
-    assert TRANSITIONS["update"].by == workflow.ANY_HANDLER
-    assert TRANSITIONS["withdraw"].by == workflow.REPORTER_OR_STAFF
-    assert TRANSITIONS["follow_up"].by == workflow.REPORTER_OR_STAFF
+        assert t.permission.startswith("workorders.") and t.permission in declared
+    assert TRANSITIONS["start"].permission == p.HANDLE
+    assert TRANSITIONS["update"].permission == p.PROGRESS
+    # The resident who reported it may withdraw it and give the follow-up; nothing else.
+    resident = role_actions(Role.RESIDENT)
+    assert {t.name for t in TRANSITIONS.values() if t.permission in resident} == {
+        "withdraw",
+        "follow_up",
+        "reopen",
+    }
+
+
+def test_every_transition_confirms_what_was_done():
+    for t in TRANSITIONS.values():
+        assert t.done, t.name
+    assert TRANSITIONS["reopen"].done_to_owner != TRANSITIONS["follow_up"].done_to_owner

@@ -61,6 +61,11 @@ def event_details(event) -> list[str]:
 
         with contextlib.suppress(ValueError):
             lines.append(_("Channel: %(c)s") % {"c": Channel(d["channel"]).label})
+        if d.get("consent"):
+            from ..models import ProxyConsent
+
+            with contextlib.suppress(ValueError):
+                lines.append(_("Consent: %(c)s") % {"c": ProxyConsent(d["consent"]).label})
     if event.verb == "dispatch":
         if d.get("in_house"):
             lines.append(_("Handled by the neighbourhood itself"))

@@ -22,9 +22,9 @@ from linli.core.errors import InvalidInput
 from linli.grids import permissions as perms
 
 from .. import forms as f
+from .. import permissions as p
 from .. import selectors, selectors_pages, services
 from ..models import Channel, WorkOrder
-from ..workflow import P_INTAKE, P_REPORT
 
 CHANNEL_TITLES = {
     Channel.DESK: gettext_lazy("Service desk intake"),
@@ -45,7 +45,7 @@ def _staff_lists(actor):
 @login_required
 def staff_new(request):
     actor = request.user
-    if not selectors_pages.is_node_staff(actor, P_INTAKE):
+    if not selectors_pages.is_node_staff(actor, p.INTAKE):
         raise Http404
     lists = _staff_lists(actor)
     channel = request.GET.get("channel") or Channel.DESK
@@ -72,7 +72,9 @@ def staff_new(request):
         channel = form.data.get("channel") or channel
     else:
         where = f.WHERE_HOME if channel == Channel.PROXY else f.WHERE_COMPOUND
-        form = f.StaffIntakeForm(initial={"channel": channel, "where": where}, **lists)
+        form = f.StaffIntakeForm(
+            initial={"channel": channel, "where": where}, channel=channel, **lists
+        )
     return render(
         request,
         "workorders/intake_staff.html",
@@ -92,10 +94,7 @@ def _staff_intake(actor, form, resident, lists) -> WorkOrder:
     d = form.cleaned_data
     if d.get("reporter_resident") and resident is None:
         raise InvalidInput(_("Pick the resident again."), field="reporter_resident")
-    if d["channel"] == Channel.PROXY and resident is None:
-        raise InvalidInput(
-            _("Choose the resident this request is made for (帮办代办)."), field="reporter_name"
-        )
+    proxy = d["channel"] == Channel.PROXY
     categories = {c.pk: c for c in lists["categories"]}
     category = categories.get(d["category"])
     if category is None:
@@ -123,7 +122,10 @@ def _staff_intake(actor, form, resident, lists) -> WorkOrder:
         reporter_name="" if resident else d.get("reporter_name") or "",
         reporter_phone="" if resident else d.get("reporter_phone") or "",
         urgency="urgent" if d.get("urgent") else None,
-        photos=form.files.getlist("photos"),
+        photos=d["photos"],
+        proxy_consent=d.get("proxy_consent") or "" if proxy else "",
+        proxy_present=d.get("proxy_present") or "" if proxy else "",
+        idempotency_key=d.get("form_token") or "",
         **place,
     )
 
@@ -132,7 +134,7 @@ def _staff_intake(actor, form, resident, lists) -> WorkOrder:
 def resident_search(request):
     """HTMX: residents matching the typed name / last four digits, to pick as the reporter."""
     actor = request.user
-    if not selectors_pages.is_node_staff(actor, P_INTAKE):
+    if not selectors_pages.is_node_staff(actor, p.INTAKE):
         raise Http404
     q = (request.GET.get("q") or "").strip()
     rows = selectors_pages.intake_resident_search(actor, q) if q else []
@@ -143,7 +145,7 @@ def resident_search(request):
 def similar(request):
     """HTMX: open requests that look like the one being typed (same category and place)."""
     actor = request.user
-    if not selectors_pages.is_node_staff(actor, P_INTAKE):
+    if not selectors_pages.is_node_staff(actor, p.INTAKE):
         raise Http404
     lists = _staff_lists(actor)
     candidates = []
@@ -172,7 +174,7 @@ def similar(request):
 @login_required
 def mine(request):
     actor = request.user
-    if not perms.can(actor, P_REPORT) and not selectors_pages.is_reporter_only(actor):
+    if not perms.can(actor, p.REPORT) and not selectors_pages.is_reporter_only(actor):
         raise Http404
     page = Paginator(selectors_pages.my_requests(actor), 20).get_page(request.GET.get("page"))
     return render(
@@ -237,7 +239,8 @@ def _resident_intake(actor, form, home, lists) -> WorkOrder:
         category=category,
         description=d["description"],
         location_text=d.get("location_text") or "",
-        photos=form.files.getlist("photos"),
+        photos=d["photos"],
+        idempotency_key=d.get("form_token") or "",
         **place,
     )
 

@@ -1,4 +1,4 @@
-"""综合评价: the metrics page (table + ECharts) and its .xlsx export, and the inbox.
+"""综合评价: the metrics page (table + ECharts) and its .xlsx export.
 
 Both the page and the export call ``metrics.workorder_metrics`` with the same
 arguments (``_query``), so they show the same figures. Only node staff holding
@@ -11,20 +11,17 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from .. import forms as f
+from .. import permissions as p
 from .. import selectors_pages
 from ..exports import COLUMNS, column_titles, metrics_workbook
-from ..inbox import inbox_mark_read
 from ..metrics import workorder_metrics
-from ..workflow import P_METRICS
 
 GROUP_TITLES = dict(f.GROUP_CHOICES)
 
@@ -46,8 +43,8 @@ def _query(request):
     """(form, params or None). Default: the current month, everything the actor may see."""
     actor = request.user
     nodes = selectors_pages.metrics_nodes(actor)
-    cats = {c.pk: c for c in selectors_pages.street_categories(actor, P_METRICS)}
-    units = {u.pk: u for u in selectors_pages.street_units(actor, P_METRICS)}
+    cats = {c.pk: c for c in selectors_pages.street_categories(actor, p.METRICS)}
+    units = {u.pk: u for u in selectors_pages.street_units(actor, p.METRICS)}
     today = timezone.localdate()
     form = f.MetricsForm(
         request.GET or None,
@@ -89,7 +86,7 @@ def _figures(actor, params):
 @login_required
 def metrics_page(request):
     actor = request.user
-    if not selectors_pages.is_node_staff(actor, P_METRICS):
+    if not selectors_pages.is_node_staff(actor, p.METRICS):
         raise Http404
     form, q = _query(request)
     ctx = {"form": form, "titles": column_titles(), **selectors_pages.page_flags(actor)}
@@ -152,7 +149,7 @@ def _pct(value):
 @login_required
 def metrics_export(request):
     actor = request.user
-    if not selectors_pages.is_node_staff(actor, P_METRICS):
+    if not selectors_pages.is_node_staff(actor, p.METRICS):
         raise Http404
     _form, q = _query(request)
     if q is None:
@@ -176,34 +173,7 @@ def metrics_export(request):
     return response
 
 
-# --- inbox -----------------------------------------------------------------------------------
-
-
-@login_required
-def inbox(request):
-    page = Paginator(selectors_pages.inbox(request.user), 30).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "workorders/inbox.html",
-        {
-            "page": page,
-            "rows": list(page),
-            "unread": selectors_pages.unread_count(request.user),
-            "resident": selectors_pages.is_reporter_only(request.user),
-        },
-    )
-
-
-@login_required
-@require_POST
-def inbox_read(request):
-    inbox_mark_read(actor=request.user)
-    return redirect("workorders:inbox")
-
-
 urlpatterns = [
     path("metrics/", metrics_page, name="metrics"),
     path("metrics/export.xlsx", metrics_export, name="metrics_export"),
-    path("inbox/", inbox, name="inbox"),
-    path("inbox/read/", inbox_read, name="inbox_read"),
 ]

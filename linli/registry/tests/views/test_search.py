@@ -203,7 +203,7 @@ SEARCH_QUERIES = {
     "cadre": 10,
     "grid_a1_worker": 10,
     "grid_b1_worker": 10,
-    "leader": 8,
+    "leader": 9,  # the menu's unread-message count: building leaders have an inbox too
 }
 
 

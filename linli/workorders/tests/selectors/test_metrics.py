@@ -11,13 +11,11 @@ Orders (房屋漏水: 48 clock hours to resolve):
 """
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from linli.workorders import metrics, services
+from linli.workorders import services
 from linli.workorders.metrics import percentile
 from linli.workorders.selectors import workorder_metrics
 from linli.workorders.tests.conftest import photo
@@ -168,30 +166,3 @@ def test_percentile_matches_linear_interpolation():
     assert percentile([], 0.9) is None
     assert percentile([5], 0.9) == 5
     assert percentile([0, 10], 0.5) == 5
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="one connection elsewhere")
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("group_by", [None, "grid", "neighbourhood", "unit", "category"])
-def test_two_connections_give_the_figures_of_one(november, group_by, monkeypatch):
-    """Outside a transaction the queries are shared with the helper thread's connection;
-    the figures are those of running every query here (inside a transaction)."""
-    threads = set()
-    grouped = metrics._grouped
-
-    def spy(*args):
-        threads.add(threading.current_thread().name.split("_")[0])
-        return grouped(*args)
-
-    monkeypatch.setattr(metrics, "_grouped", spy)
-    args = {"actor": november.admin, "start": START, "end": END, "now": NOW, "group_by": group_by}
-    try:
-        shared = [r.as_dict() for r in workorder_metrics(**args)]
-        assert threads == {"MainThread", "linli-metrics"}
-        threads.clear()
-        with transaction.atomic():
-            alone = [r.as_dict() for r in workorder_metrics(**args)]
-        assert threads == {"MainThread"}
-        assert shared == alone and shared
-    finally:  # the helper's connection would keep the test database from being dropped
-        metrics._HELPER.submit(connections.close_all).result()

@@ -94,8 +94,39 @@ def test_proxy_intake_needs_the_resident(wo):
     with pytest.raises(InvalidInput) as exc:
         wo.intake(channel=Channel.PROXY, reporter_resident=None, reporter_name="x")
     assert exc.value.field == "reporter_resident"
-    order = wo.intake(channel=Channel.PROXY, reporter_resident=wo.zhou)
+    order = wo.intake(channel=Channel.PROXY, reporter_resident=wo.zhou, proxy_consent="by_phone")
     assert order.channel == "proxy" and order.reporter_resident == wo.zhou
+
+
+def test_proxy_intake_records_consent_and_who_was_present_on_the_timeline(wo):
+    with pytest.raises(InvalidInput) as exc:
+        wo.intake(channel=Channel.PROXY, reporter_resident=wo.zhou)
+    assert exc.value.field == "proxy_consent" and not WorkOrder.objects.exists()
+    order = wo.intake(
+        channel=Channel.PROXY,
+        reporter_resident=wo.zhou,
+        proxy_consent="in_person",
+        proxy_present="周美华本人及女儿",
+    )
+    event = order.events.get()
+    assert event.data == {"channel": "proxy", "consent": "in_person"}
+    assert "周美华本人及女儿" in event.note
+
+
+def test_the_same_idempotency_key_files_one_request(wo):
+    first = wo.intake(idempotency_key="tap-1")
+    again = wo.intake(idempotency_key="tap-1", description="第二次点提交")
+    assert again.pk == first.pk and WorkOrder.objects.count() == 1
+    # Another key, or the same key from someone else, files anew.
+    assert wo.intake(idempotency_key="tap-2").pk != first.pk
+    assert wo.intake(actor=wo.cadre, idempotency_key="tap-1").pk != first.pk
+    assert WorkOrder.objects.count() == 3
+
+
+def test_a_failed_intake_leaves_its_key_free_for_the_retry(wo):
+    with pytest.raises(InvalidInput):
+        wo.intake(idempotency_key="tap-3", description=" ")
+    assert wo.intake(idempotency_key="tap-3").pk
 
 
 def test_bad_phone_is_refused_naming_the_field(wo):

@@ -7,6 +7,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from linli.core.errors import InvalidInput
+from linli.workorders import services
 from linli.workorders.models import WorkOrder, WorkOrderEvent
 from linli.workorders.tests.conftest import advance, photo
 
@@ -284,12 +286,57 @@ def test_dispatch_in_house_and_lead_also_co_is_refused(wo, login):
     r = act(gw, o, "dispatch", {"lead_unit": wo.property_co.pk, "co_units": [wo.property_co.pk]})
     assert r.status_code == 400 and b"The lead unit cannot also be a co-handler." in r.content
     assert state(o) == before
-    assert act(gw, o, "dispatch", {"in_house": "on", "note": "居委会自行处理"}).status_code == 302
+    assert act(gw, o, "dispatch", {"in_house": "true", "note": "居委会自行处理"}).status_code == 302
     o.refresh_from_db()
     assert o.status == "dispatched" and o.in_house and o.lead_unit is None
     # In-house work is the grid worker's to start.
     assert act(gw, o, "start", {"note": ""}).status_code == 302
     assert status(o) == "in_progress"
+
+
+def test_dispatch_in_house_with_a_unit_still_picked_keeps_it_in_house(wo, login):
+    """ "The neighbourhood handles it itself" wins over a unit left picked in the list
+    (a street office hit a 400 here): one choice, never a conflict."""
+    o = advance(wo, wo.intake(), "verified")
+    r = act(
+        login(wo.grid_a1_worker),
+        o,
+        "dispatch",
+        {"in_house": "true", "lead_unit": wo.property_co.pk, "co_units": [wo.municipal.pk]},
+    )
+    assert r.status_code == 302
+    o.refresh_from_db()
+    assert o.in_house and o.lead_unit is None and not o.assignments.exists()
+
+
+def test_dispatch_form_groups_handlers_by_kind_with_the_compounds_company_first(wo, login):
+    from linli.grids.models import Unit, UnitKind
+
+    Unit.objects.create(street=wo.street, kind=UnitKind.MERCHANT, name="早餐店")
+    Unit.objects.create(street=wo.street, kind=UnitKind.RENTAL_SITE, name="群租房")
+    o = advance(wo, wo.intake(), "verified")  # in 雨泉花园, managed by 慧海物业
+    r = login(wo.grid_a1_worker).get(reverse("workorders:detail", args=[o.pk]), **EN)
+    form = r.context["forms"]["dispatch"]
+    groups = [label for label, _choices in form.fields["lead_unit"].choices[1:]]
+    assert groups[0] == "This compound's property company"
+    first = form.fields["lead_unit"].choices[1][1]
+    assert [name for _pk, name in first] == [wo.property_co.name]
+    offered = {name for _g, choices in form.fields["co_units"].choices for _pk, name in choices}
+    assert "早餐店" not in offered and "群租房" not in offered
+    assert wo.municipal.name in offered
+    # Nothing pre-ticked that conflicts: a unit is suggested, so "a unit" is the choice.
+    assert form.initial["in_house"] == "false" and form.initial["lead_unit"] == wo.property_co.pk
+
+
+def test_a_shop_cannot_be_made_the_handler(wo, login):
+    from linli.grids.models import Unit, UnitKind
+
+    shop = Unit.objects.create(street=wo.street, kind=UnitKind.MERCHANT, name="早餐店")
+    o = advance(wo, wo.intake(), "verified")
+    before = state(o)
+    with pytest.raises(InvalidInput):
+        services.workorder_dispatch(actor=wo.grid_a1_worker, order=o, lead_unit=shop)
+    assert state(o) == before
 
 
 def test_co_handler_adds_progress_but_cannot_report_done(wo, login, municipal_user):

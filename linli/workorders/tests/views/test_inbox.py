@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from linli.core.models import Notification
-from linli.core.notify import deliver
-from linli.workorders import services
+from linli.core.notify import Message, deliver
 from linli.workorders.tests.conftest import advance
 
 pytestmark = pytest.mark.django_db
@@ -20,22 +19,20 @@ def test_unit_is_told_of_dispatch_and_resident_of_progress(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         order = advance(wo, wo.intake(), "dispatched")
-    r = login(wo.property).get(reverse("workorders:inbox"), **EN)
+    r = login(wo.property).get(reverse("core:inbox"), **EN)
     assert r.status_code == 200
     text = r.content.decode()
     assert order.number in text and reverse("workorders:detail", args=[order.pk]) in text
-    r = login(wo.resident_user).get(reverse("workorders:inbox"), **EN)
+    r = login(wo.resident_user).get(reverse("core:inbox"), **EN)
     text = r.content.decode()
     assert order.number in text and reverse("workorders:mine_detail", args=[order.pk]) in text
     assert b'class="resident"' in r.content
     # Nobody else's messages.
-    r = login(wo.grid_b1_worker).get(reverse("workorders:inbox"), **EN)
+    r = login(wo.grid_b1_worker).get(reverse("core:inbox"), **EN)
     assert order.number not in r.content.decode()
 
 
 def test_mark_read_only_touches_own_messages(wo, login):
-    from linli.core.notify import Message
-
     deliver(
         [
             Message(kind="k", subject="甲", user_id=wo.property.pk),
@@ -43,15 +40,15 @@ def test_mark_read_only_touches_own_messages(wo, login):
         ]
     )
     c = login(wo.property)
-    assert b"Mark 1 unread message read" in c.get(reverse("workorders:inbox"), **EN).content
-    assert c.post(reverse("workorders:inbox_read")).status_code == 302
+    assert b"Mark 1 unread message read" in c.get(reverse("core:inbox"), **EN).content
+    assert c.post(reverse("core:inbox_read")).status_code == 302
     assert Notification.objects.get(user=wo.property).read_at is not None
     assert Notification.objects.get(user=wo.grid_a1_worker).read_at is None
-    assert c.get(reverse("workorders:inbox_read")).status_code == 405
+    assert c.get(reverse("core:inbox_read")).status_code == 405
 
 
 def test_nav_shows_requests_and_unread_count(wo, login):
-    deliver([services.Message(kind="k", subject="x", user_id=wo.grid_a1_worker.pk)])
+    deliver([Message(kind="k", subject="x", user_id=wo.grid_a1_worker.pk)])
     r = login(wo.grid_a1_worker).get(reverse("core:home"), **EN)
     text = r.content.decode()
     assert reverse("workorders:queue") in text and "Messages (1)" in text

@@ -21,6 +21,10 @@ def test_urls():
     assert reverse("workorders:new") == NEW
 
 
+def resident_form(wo, **data):
+    return {"category": wo.cats["leak"].pk, "description": "卫生间漏水", "where": "home", **data}
+
+
 def staff_post(client, wo, **data):
     base = {
         "channel": Channel.DESK,
@@ -62,10 +66,53 @@ def test_proxy_intake_needs_the_resident_and_uses_their_home(wo, login):
         reporter_name="",
         reporter_phone="",
     )
+    assert r.status_code == 400 and not WorkOrder.objects.exists()
+    assert b"Record how the resident agreed that you act for them." in r.content
+    r = staff_post(
+        c,
+        wo,
+        channel=Channel.PROXY,
+        reporter_resident=wo.zhou.pk,
+        where="home",
+        reporter_name="",
+        reporter_phone="",
+        proxy_consent="in_person",
+        proxy_present="本人及女儿",
+    )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
     assert o.channel == "proxy" and o.reporter_resident == wo.zhou
     assert o.dwelling == wo.hh_a1.dwelling and o.reporter_user == wo.resident_user
+    # The timeline says whom the worker acted for, how they agreed and who was there.
+    page = c.get(reverse("workorders:detail", args=[o.pk]), **EN).content.decode()
+    assert "Asked in person, at the desk or at home" in page and "本人及女儿" in page
+
+
+def test_proxy_form_speaks_of_whom_the_worker_acts_for(wo, login):
+    page = login(wo.grid_a1_worker).get(NEW + "?channel=proxy", **EN).content.decode()
+    assert "Whom are you acting for?" in page and 'name="proxy_consent"' in page
+    # Not the wording for unregistered callers or for WeChat pastes.
+    assert "Not registered?" not in page and 'name="reporter_phone"' not in page
+    assert "paste it here" not in page
+    page = login(wo.grid_a1_worker).get(NEW + "?channel=wechat_group", **EN).content.decode()
+    assert "paste it here" in page and 'name="reporter_phone"' in page
+
+
+def test_posting_the_same_form_twice_files_one_request(wo, login):
+    c = login(wo.grid_a1_worker)
+    first = staff_post(c, wo, form_token="abc123")
+    second = staff_post(c, wo, form_token="abc123")
+    assert WorkOrder.objects.count() == 1
+    assert (
+        first.url == second.url == reverse("workorders:detail", args=[WorkOrder.objects.get().pk])
+    )
+    r = login(wo.resident_user).post(
+        reverse("workorders:resident_new"), resident_form(wo, form_token="t-9"), **EN
+    )
+    login(wo.resident_user).post(
+        reverse("workorders:resident_new"), resident_form(wo, form_token="t-9"), **EN
+    )
+    assert r.status_code == 302 and WorkOrder.objects.count() == 2
 
 
 def test_resident_out_of_scope_cannot_be_picked(wo, login):

@@ -236,7 +236,6 @@ def test_pages_need_login(orders, client):
         ("detail", (orders.a1.pk,)),
         ("mine", ()),
         ("metrics", ()),
-        ("inbox", ()),
     ):
         r = client.get(url(name, *args))
         assert r.status_code == 302 and "/accounts/login/" in r.url

@@ -16,7 +16,6 @@ def test_pages_render(wo, login):
         ("overdue", []),
         ("new", []),
         ("metrics", []),
-        ("inbox", []),
         ("detail", [o.pk]),
         ("slip", [o.pk]),
     ]:

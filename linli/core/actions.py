@@ -1,0 +1,143 @@
+"""One action registry per workflow app: what a user can do to a row, declared once.
+
+An ``Action`` is what a person chooses on a page or calls on the API ("check the
+work"); it takes one of a few transitions of the app's workflow (check → passed or
+rework). Each action names its form (the page and the API validate with the same
+form) and the function that performs it through the app's services. From the
+registry come:
+
+* the staff action list of a row, in the registry's order (the forward step first);
+* the page's one small form per allowed action;
+* the API's ``POST /<things>/{id}/<action>`` endpoints (``core.api.action_routes``);
+* the confirmation shown after the action: the *transition actually taken* says it
+  (``Transition.done`` / ``done_to_owner``), never the button that was pressed.
+
+``ActionRegistry`` checks at import that its actions cover the workflow's transitions
+exactly once, so no transition lacks a form or an endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django import forms
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .errors import IllegalTransition, InvalidForm
+from .workflow import Machine, Transition
+
+
+class Context(Protocol):
+    """What an app's detail selector gives the registry about one row and one viewer."""
+
+    @property
+    def row(self) -> Any: ...
+
+    @property
+    def actions(self) -> Sequence[Transition]: ...  # allowed to this viewer now
+
+    @property
+    def owner_view(self) -> bool: ...  # the viewer is the person the row is about
+
+
+Runner = Callable[[Any, Any, dict], str]  # (actor, context, cleaned data) -> transition taken
+
+
+@dataclass(frozen=True)
+class Action:
+    """``form`` validates the input (the same class for the page and the API);
+    ``form_kwargs(context)`` gives it what depends on the row (the units one may choose,
+    the suggested handler). ``run`` performs it and answers the transition it took."""
+
+    name: str  # also the page's and the API's path segment (underscores become dashes)
+    label: Any  # the heading of its panel ("Check the work")
+    transitions: tuple[str, ...]  # the workflow transitions it may take
+    form: type[forms.Form]
+    run: Runner
+    form_kwargs: Callable[[Any], dict] | None = None
+
+    @property
+    def slug(self) -> str:
+        return self.name.replace("_", "-")
+
+    def make_form(self, ctx, data=None, files=None) -> forms.Form:
+        return self.form(data, files, **(self.form_kwargs(ctx) if self.form_kwargs else {}))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: Action
+    transition: Transition
+    message: str
+
+
+class ActionRegistry:
+    def __init__(self, machine: Machine, actions: Sequence[Action]):
+        self.machine = machine
+        self.actions: dict[str, Action] = {a.name: a for a in actions}
+        covered = [t for a in actions for t in a.transitions]
+        missing = set(machine.workflow.transitions) - set(covered)
+        twice = {t for t in covered if covered.count(t) > 1}
+        unknown = set(covered) - set(machine.workflow.transitions)
+        if missing or twice or unknown:
+            raise ValueError(
+                f"actions must cover each transition once: missing {sorted(missing)}, "
+                f"twice {sorted(twice)}, unknown {sorted(unknown)}"
+            )
+        self._of_transition = {t: a for a in actions for t in a.transitions}
+
+    def __iter__(self):
+        return iter(self.actions.values())
+
+    def get(self, name: str) -> Action:
+        found = self.actions.get(name.replace("-", "_"))
+        if found is None:
+            raise Http404
+        return found
+
+    def offered(self, ctx: Context) -> list[Action]:
+        """The actions the viewer may take now, in the registry's order."""
+        allowed = {t.name for t in ctx.actions}
+        return [a for a in self.actions.values() if allowed & set(a.transitions)]
+
+    def forms(self, ctx: Context, *, bound: dict[str, forms.Form] | None = None) -> dict:
+        """One form per offered action (the bound one that failed, where given)."""
+        return {a.name: (bound or {}).get(a.name) or a.make_form(ctx) for a in self.offered(ctx)}
+
+    def bind(self, actor, ctx: Context, name: str, data, files) -> tuple[Action, forms.Form]:
+        """The action and its form bound to the input; Http404 when no transition of it is
+        the viewer's to take on this row (as the service would answer)."""
+        action = self.get(name)
+        if action not in self.offered(ctx):
+            row = ctx.row
+            wf = self.machine.workflow
+            if not any(self.machine.authorize(actor, row, wf[t]) for t in action.transitions):
+                raise Http404
+        return action, action.make_form(ctx, data, files)
+
+    def perform(self, actor, ctx: Context, action: Action, form: forms.Form) -> Outcome:
+        """Run a bound action; returns what was done and how to confirm it.
+
+        In this order: input that does not fit the form raises ``InvalidForm`` (422 on the
+        API); a status that allows none of its transitions raises ``IllegalTransition``
+        with the reason (409: a double click, someone else was faster); the services
+        raise ``InvalidInput`` (400). Nothing is saved unless it is done.
+        """
+        if not form.is_valid():
+            raise InvalidForm.from_form(form)
+        if action not in self.offered(ctx):
+            for t in action.transitions:
+                self.machine.workflow.next_status(t, ctx.row.status)
+            raise Http404  # pragma: no cover - allowed and permitted means offered
+        taken = self.machine.workflow[action.run(actor, ctx, form.cleaned_data)]
+        return Outcome(action, taken, self.confirmation(taken, owner=ctx.owner_view))
+
+    def confirmation(self, t: Transition, *, owner: bool) -> str:
+        said = (t.done_to_owner if owner else None) or t.done
+        return str(said) if said else _("Saved: %(action)s.") % {"action": t.label}
+
+
+__all__ = ["Action", "ActionRegistry", "IllegalTransition", "Outcome"]
