@@ -233,13 +233,13 @@ def run() -> None:
         setup_test_environment,
     )
 
-    from linli.core.testing.world import build_world
     from linli.grids.models import NodeKind, Role, StaffAssignment
     from linli.grids.services import node_add
     from linli.registry.ledger.export import households_export
     from linli.registry.ledger.services import ledger_preview
     from linli.registry.models import Compound, Household, Resident
     from linli.registry.selectors.households import HouseholdFilters, household_list
+    from linli.testing.world import build_world
 
     setup_test_environment()
     call_command("migrate", verbosity=0)

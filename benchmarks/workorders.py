@@ -409,7 +409,7 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
-        from linli.core.testing.world import build_world
+        from linli.testing.world import build_world
         from linli.workorders.categories import ensure_default_categories
 
         call_command("migrate", verbosity=0)

@@ -1,11 +1,11 @@
 import pytest
 
-from linli.core.testing.world import PASSWORD, build_world
+from linli.testing.world import PASSWORD, build_world
 
 
 @pytest.fixture
 def world(db):
-    """The canonical street/neighbourhood/grid/role world (see core/testing/world.py)."""
+    """The canonical street/neighbourhood/grid/role world (see testing/world.py)."""
     return build_world()
 
 

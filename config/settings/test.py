@@ -3,7 +3,10 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, dj_database_url
+from .base import DATABASES, INSTALLED_APPS, dj_database_url
+
+# The test helpers, and the models the workflow kit's own tests run on.
+INSTALLED_APPS = [*INSTALLED_APPS, "linli.testing"]
 
 SECRET_KEY = "linli-test-secret-key"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

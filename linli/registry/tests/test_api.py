@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 
 from linli.accounts.services import token_issue
 from linli.core.models import PiiAccess
-from linli.core.testing.world import household, resident
 from linli.grids.models import Role, StaffAssignment
 from linli.registry.models import Building, HouseholdTag, Resident
+from linli.testing.world import household, resident
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 
-from linli.core.testing import world as w
 from linli.registry.models import (
     Compound,
     HouseholdTag,
@@ -17,6 +16,7 @@ from linli.registry.models import (
     Tenure,
 )
 from linli.registry.tags import cutoff_birth_date, refresh_derived_tags
+from linli.testing import world as w
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Work-order fixtures on top of the canonical world (core/testing/world.py)."""
+"""Work-order fixtures on top of the canonical world (testing/world.py)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from linli.core.testing.world import user
 from linli.grids.models import GridNode, Role, StaffAssignment
+from linli.testing.world import user
 from linli.workorders.models import Channel, WorkOrder
 from linli.workorders.models_open311 import Open311ApiKey, hash_key
 from linli.workorders.open311 import api_key_issue

@@ -4,8 +4,8 @@ succeed; everyone else gets 404 and nothing changes (status, fields, timeline, u
 import pytest
 from django.http import Http404
 
-from linli.core.testing.world import user
 from linli.grids.models import Role, StaffAssignment
+from linli.testing.world import user
 from linli.workorders import services
 from linli.workorders.machine import MACHINE
 from linli.workorders.models import WorkOrder

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from linli.core.testing.browser import login, phone_page
+from linli.testing.browser import login, phone_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ import os
 import pytest
 from PIL import Image
 
-from linli.core.testing.browser import login, phone_page
-from linli.core.testing.world import PASSWORD
+from linli.testing.browser import login, phone_page
+from linli.testing.world import PASSWORD
 from linli.workorders.categories import ensure_default_categories
 from linli.workorders.models import WorkOrder
 

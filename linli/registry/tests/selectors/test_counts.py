@@ -7,12 +7,12 @@ alone, disabled → 纯老户, 独居老人, 残疾).
 
 import pytest
 
-from linli.core.testing import world as w
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
 from linli.grids.services import node_add
 from linli.registry.models import Compound
 from linli.registry.selectors.counts import compound_counts, node_counts
+from linli.testing import world as w
 
 pytestmark = pytest.mark.django_db
 

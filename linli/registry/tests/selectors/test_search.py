@@ -6,7 +6,6 @@ import re
 import pytest
 from django.http import Http404
 
-from linli.core.testing import world as w
 from linli.registry.models import (
     Compound,
     Household,
@@ -22,6 +21,7 @@ from linli.registry.selectors.households import (
     household_page,
     household_search,
 )
+from linli.testing import world as w
 
 pytestmark = pytest.mark.django_db
 

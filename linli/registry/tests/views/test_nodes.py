@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from linli.core.testing import world as w
 from linli.grids.models import NodeKind
 from linli.grids.services import node_add
 from linli.registry.models import Compound
+from linli.testing import world as w
 
 pytestmark = pytest.mark.django_db
 

@@ -92,7 +92,7 @@ def test_building_page_lists_dwellings_and_households(world, login):
 
 
 def test_entrances_in_numeric_order(world, login):
-    from linli.core.testing import world as w
+    from linli.testing import world as w
 
     for entrance in ("10", "2"):
         w.household(world.street, world.grid_a1, world.compound_a1, "1", entrance, "101")

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from linli.core.testing import world as w
 from linli.registry.models import Compound
+from linli.testing import world as w
 
 pytestmark = pytest.mark.django_db
 

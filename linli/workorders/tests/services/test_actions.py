@@ -302,8 +302,8 @@ def test_timeline_is_append_only(wo):
 
 
 def test_progress_update_by_co_handler(wo):
-    from linli.core.testing.world import user
     from linli.grids.models import Role, StaffAssignment
+    from linli.testing.world import user
 
     staff = user("municipal_staff")
     StaffAssignment.objects.create(

@@ -176,8 +176,8 @@ def test_denied_actions_are_404_and_change_nothing(wo, login, municipal_user):
 
 @pytest.fixture
 def municipal_user(wo):
-    from linli.core.testing.world import user
     from linli.grids.models import Role, StaffAssignment
+    from linli.testing.world import user
 
     u = user("muni", "市政")
     StaffAssignment.objects.create(
