@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Test processes: one per core (pytest-xdist); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: help install demo run worker test test-browser lint format messages check-messages bench prod-check clean
 
@@ -17,7 +19,7 @@ help:
 	@echo "make check-messages fail if the zh_Hans catalogue has untranslated entries"
 	@echo "make bench          run the benchmarks (set LINLI_DATABASE_URL to PostgreSQL)"
 	@echo "make run            production-style server: gunicorn (set LINLI_* variables first)"
-	@echo "make worker         the background worker (db_worker)"
+	@echo "make worker         the background worker: queued tasks and scheduled jobs"
 	@echo "make clean          remove the virtualenv and the local SQLite database"
 
 $(BIN)/linli: pyproject.toml
@@ -34,12 +36,12 @@ demo: install
 	$(BIN)/linli migrate --noinput
 	$(BIN)/linli demo
 	@echo "Worker log: var/worker.log"
-	$(BIN)/linli db_worker > var/worker.log 2>&1 & echo $$! > var/worker.pid
+	$(BIN)/linli worker > var/worker.log 2>&1 & echo $$! > var/worker.pid
 	@trap 'kill $$(cat var/worker.pid) 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/linli runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest --ds=config.settings.test -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest --ds=config.settings.test -m "not browser" -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-browser: install
 	$(BIN)/pytest --ds=config.settings.test -m browser $(PYTEST_ARGS)
@@ -48,6 +50,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/linli makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/linli makemigrations --check --dry-run
 	$(BIN)/linli catalogues check
 
 format: install
@@ -69,7 +72,7 @@ run: install
 	DJANGO_SETTINGS_MODULE=config.settings.production $(BIN)/gunicorn config.wsgi:application -b $(HOST):$(PORT) -w 3 --timeout 120
 
 worker: install
-	$(BIN)/linli db_worker
+	$(BIN)/linli worker
 
 clean:
 	rm -rf $(VENV) var

@@ -101,3 +101,17 @@ def advance(world, order, to: str, *, at=T0):
         order = step(order)
         assert order.status == status
     return order
+
+
+@pytest.fixture
+def municipal_user(wo):
+    """Staff of the municipal company (a co-handler in several tests)."""
+    from linli.grids.models import Role, StaffAssignment
+    from linli.testing.world import user
+
+    u = user("muni", "市政")
+    StaffAssignment.objects.create(
+        street=wo.street, user=u, role=Role.UNIT_STAFF, node=wo.street, unit=wo.municipal
+    )
+    wo.municipal_user = u
+    return u

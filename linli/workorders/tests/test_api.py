@@ -257,3 +257,32 @@ def test_resolve_refs_defers_the_grid_boundary(wo):
     assert "boundary" in compound.grid.get_deferred_fields()
     assert compound.grid.path == wo.grid_a1.path  # the rest is there, no further query
     assert refs["category"] == wo.cats["leak"]
+
+
+def test_a_retried_create_with_the_same_idempotency_key_files_one_request(wo, api):
+    resident = api(wo.resident_user)
+    form = {
+        "channel": "self_service",
+        "category": wo.cats["leak"].pk,
+        "description": "卫生间漏水",
+        "dwelling": wo.hh_a1.dwelling.pk,
+    }
+    first = resident.post(BASE, form, HTTP_IDEMPOTENCY_KEY="phone-retry-1")
+    again = resident.post(BASE, form, HTTP_IDEMPOTENCY_KEY="phone-retry-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert WorkOrder.objects.count() == 1
+    other = resident.post(BASE, form, HTTP_IDEMPOTENCY_KEY="phone-retry-2")
+    assert other.json()["id"] != first.json()["id"]
+    r = resident.post(BASE, form, HTTP_IDEMPOTENCY_KEY="x" * 101)
+    assert r.status_code == 400 and r.json()["field"] == "idempotency_key"
+
+
+def test_the_openapi_document_describes_each_action_form(wo):
+    doc = Client().get("/api/v1/openapi.json").json()
+    body = doc["paths"]["/api/v1/workorders/{id}/dispatch"]["post"]["requestBody"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["in_house"] == {"type": "string", "enum": ["false", "true"]}
+    assert schema["properties"]["co_units"]["type"] == "array"
+    check = doc["paths"]["/api/v1/workorders/{id}/check"]["post"]["requestBody"]
+    assert check["content"]["multipart/form-data"]["schema"]["required"] == ["result"]

@@ -140,3 +140,34 @@ def test_allowed_transitions_for_the_detail_page(w):
     assert names(w.grid_a1_worker) == ["escalate"]
     assert names(w.cadre) == ["escalate", "extend"]
     assert names(w.resident_user) == []
+
+
+def test_work_order_rules_agree_in_memory_and_in_sql(wo, municipal_user):
+    from linli.grids import permissions as perms
+    from linli.workorders import permissions as p
+
+    orders = [wo.intake(), wo.intake()]
+    services.workorder_verify(actor=wo.grid_a1_worker, order=orders[0])
+    services.workorder_dispatch(
+        actor=wo.grid_a1_worker, order=orders[0], lead_unit=wo.property_co, co_units=[wo.municipal]
+    )
+    advance(wo, orders[1], "verified")
+    services.workorder_dispatch(actor=wo.grid_a1_worker, order=orders[1], in_house=True)
+    rows = list(WorkOrder.objects.all())
+    for who in ["cadre", "grid_a1_worker", "grid_b1_worker", "property", "resident_user"]:
+        for action in [p.VIEW, p.HANDLE, p.PROGRESS, p.WITHDRAW]:
+            actor = getattr(wo, who)
+            in_sql = set(
+                perms.filter_to_scope(WorkOrder.objects.all(), actor, action).values_list(
+                    "pk", flat=True
+                )
+            )
+            assert {r.pk for r in rows if perms.allows(actor, action, r)} == in_sql, (who, action)
+    # The rules themselves: the lead unit handles, a co-handler only adds progress,
+    # node staff handle only what is kept in-house.
+    lead, in_house = WorkOrder.objects.get(pk=orders[0].pk), WorkOrder.objects.get(pk=orders[1].pk)
+    assert perms.allows(wo.property, p.HANDLE, lead)
+    assert not perms.allows(municipal_user, p.HANDLE, lead)
+    assert perms.allows(municipal_user, p.PROGRESS, lead)
+    assert not perms.allows(wo.grid_a1_worker, p.HANDLE, lead)
+    assert perms.allows(wo.grid_a1_worker, p.HANDLE, in_house)

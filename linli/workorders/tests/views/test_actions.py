@@ -103,6 +103,49 @@ def test_rework_and_not_satisfied_reopen(wo, login):
     assert r.status_code == 302 and status(o) == "in_progress"
 
 
+def said(response) -> list[str]:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_confirmations_name_the_action_actually_taken(wo, login):
+    """A street office was told "已保存：回访：满意" after choosing 不满意, and "核查：通过"
+    after sending work back: the confirmation now comes from the transition taken."""
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    o = advance(wo, wo.intake(), "reported_done")
+    gw = login(wo.grid_a1_worker)
+    r = gw.post(
+        reverse("workorders:act", args=[o.pk, "check"]),
+        {"result": "rework", "note": "仍渗水"},
+        **zh,
+    )
+    assert said(r) == ["已退回返工，已告知处置单位仍需解决的问题。"]
+    o = advance(wo, o, "checked")
+    res = login(wo.resident_user)
+    r = res.post(
+        reverse("workorders:act", args=[o.pk, "follow_up"]),
+        {"satisfaction": "dissatisfied", "comment": "还在漏"},
+        **zh,
+    )
+    assert said(r) == ["谢谢您的反馈，我们会继续处理。"]
+    o = advance(wo, o, "checked")
+    r = res.post(
+        reverse("workorders:act", args=[o.pk, "follow_up"]), {"satisfaction": "satisfied"}, **zh
+    )
+    assert said(r) == ["谢谢您的反馈。"]
+    # Staff recording a call hear it in staff words.
+    o2 = advance(wo, wo.intake(), "checked")
+    r = gw.post(
+        reverse("workorders:act", args=[o2.pk, "follow_up"]),
+        {"satisfaction": "dissatisfied", "comment": "还在漏"},
+        **EN,
+    )
+    assert said(r) == [
+        "Follow-up recorded: the resident is not satisfied; the request is reopened."
+    ]
+
+
 def test_reject_withdraw_return_escalate_extend(wo, login):
     gw = login(wo.grid_a1_worker)
     o = wo.intake()
@@ -172,19 +215,6 @@ def test_denied_actions_are_404_and_change_nothing(wo, login, municipal_user):
     assert act(login(wo.grid_a1_worker), o, "start", {"note": ""}).status_code == 404
     assert act(login(municipal_user), o, "start", {"note": ""}).status_code == 404
     assert state(o) == before
-
-
-@pytest.fixture
-def municipal_user(wo):
-    from linli.grids.models import Role, StaffAssignment
-    from linli.testing.world import user
-
-    u = user("muni", "市政")
-    StaffAssignment.objects.create(
-        street=wo.street, user=u, role=Role.UNIT_STAFF, node=wo.street, unit=wo.municipal
-    )
-    wo.municipal_user = u
-    return u
 
 
 def test_double_click_is_409_with_the_reason_and_changes_nothing(wo, login):
