@@ -121,6 +121,7 @@ def test_confirmations_name_the_action_actually_taken(wo, login):
         **zh,
     )
     assert said(r) == ["已退回返工，已告知处置单位仍需解决的问题。"]
+    o.refresh_from_db()
     o = advance(wo, o, "checked")
     res = login(wo.resident_user)
     r = res.post(
@@ -129,6 +130,7 @@ def test_confirmations_name_the_action_actually_taken(wo, login):
         **zh,
     )
     assert said(r) == ["谢谢您的反馈，我们会继续处理。"]
+    o.refresh_from_db()
     o = advance(wo, o, "checked")
     r = res.post(
         reverse("workorders:act", args=[o.pk, "follow_up"]), {"satisfaction": "satisfied"}, **zh
