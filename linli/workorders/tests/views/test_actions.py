@@ -104,9 +104,10 @@ def test_rework_and_not_satisfied_reopen(wo, login):
 
 
 def said(response) -> list[str]:
+    """The message this request added (earlier ones wait in the session until shown)."""
     from django.contrib.messages import get_messages
 
-    return [str(m) for m in get_messages(response.wsgi_request)]
+    return [str(m) for m in get_messages(response.wsgi_request)][-1:]
 
 
 def test_confirmations_name_the_action_actually_taken(wo, login):
