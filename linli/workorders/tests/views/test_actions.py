@@ -139,6 +139,7 @@ def test_confirmations_name_the_action_actually_taken(wo, login):
     assert said(r) == ["谢谢您的反馈。"]
     # Staff recording a call hear it in staff words.
     o2 = advance(wo, wo.intake(), "checked")
+    gw = login(wo.grid_a1_worker)
     r = gw.post(
         reverse("workorders:act", args=[o2.pk, "follow_up"]),
         {"satisfaction": "dissatisfied", "comment": "还在漏"},
