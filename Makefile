@@ -13,7 +13,7 @@ help:
 	@echo "make demo           set up, load the demo street on SQLite, run web + worker on $(HOST):$(PORT)"
 	@echo "make test           run the whole test suite (SQLite; PostgreSQL when LINLI_DATABASE_URL is set)"
 	@echo "make test-browser   run the Playwright browser tests (needs /usr/bin/chromium)"
-	@echo "make lint           ruff check + format check + migrations check + catalogue check"
+	@echo "make lint           ruff, mypy (services, selectors, permissions, the kit), migrations, catalogue"
 	@echo "make format         ruff format and fix"
 	@echo "make messages       extract strings into each app's zh_Hans catalogue (needs gettext)"
 	@echo "make check-messages fail if the zh_Hans catalogue has untranslated entries"
@@ -49,6 +49,7 @@ test-browser: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/linli makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/linli makemigrations --check --dry-run
 	$(BIN)/linli catalogues check

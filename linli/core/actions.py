@@ -103,7 +103,7 @@ class ActionRegistry:
         allowed = {t.name for t in ctx.actions}
         return [a for a in self.actions.values() if allowed & set(a.transitions)]
 
-    def forms(self, ctx: Context, *, bound: dict[str, forms.Form] | None = None) -> dict:
+    def forms_for(self, ctx: Context, *, bound: dict[str, forms.Form] | None = None) -> dict:
         """One form per offered action (the bound one that failed, where given)."""
         return {a.name: (bound or {}).get(a.name) or a.make_form(ctx) for a in self.offered(ctx)}
 

@@ -24,10 +24,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -121,7 +122,7 @@ def _write_inbox(messages: list[Message], dedupe_key: str) -> list[Message]:
     to_users = [m for m in messages if m.user_id is not None]
     if not to_users:
         return messages
-    fields = [Notification._meta.get_field(name) for name in _INBOX_FIELDS]
+    fields = [cast(Field, Notification._meta.get_field(name)) for name in _INBOX_FIELDS]
     now = timezone.now()
     params: list = []
     for m in to_users:

@@ -156,11 +156,11 @@ class Machine:
         """The transitions this actor may take on this row now (status and permission)."""
         return [t for t in self.workflow.available(row.status) if self.authorize(actor, row, t)]
 
-    def lock(self, actor, row: models.Model | int, name: str) -> tuple[models.Model, str]:
+    def lock(self, actor, row: models.Model | int, name: str) -> tuple[Any, str]:
         """The row locked for this transaction and the actor's role; Http404 when missing or
         when the actor may not take ``name`` on it."""
         pk = row if isinstance(row, int) else row.pk
-        locked = (
+        locked: Any = (
             self.model._default_manager.select_for_update(of=("self",))
             .select_related(*self.related)
             .filter(pk=pk)
@@ -235,8 +235,13 @@ class Machine:
         )
 
     def store_photos(self, row, event, photos: Iterable, actor, **fields) -> None:
+        photos = list(photos)
+        if not photos:
+            return
+        if self.photos is None:
+            raise ValueError(f"{self.model.__name__} keeps no photos")
         for photo in photos:
-            self.photos.objects.create(
+            self.photos._default_manager.create(
                 street_id=row.street_id,
                 **{self.subject_field: row},
                 event=event,

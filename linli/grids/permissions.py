@@ -203,8 +203,13 @@ def require(actor, action: str) -> None:
 # --- querysets -------------------------------------------------------------------------------
 
 
-def _join(path: str, field: str) -> str:
+def _join(path: str | None, field: str) -> str:
     return f"{path}__{field}" if path else field
+
+
+def spec_of(model: type[models.Model]) -> ScopeSpec:
+    """The ``ScopeSpec`` a scoped model declares as its ``scope`` attribute."""
+    return model.scope  # type: ignore[attr-defined]
 
 
 def _has_street(model: type[models.Model]) -> bool:
@@ -212,7 +217,7 @@ def _has_street(model: type[models.Model]) -> bool:
 
 
 def _crosses_many(model: type[models.Model], path: str) -> bool:
-    current = model
+    current: Any = model
     for name in path.split("__") if path else []:
         f = current._meta.get_field(name)
         if f.many_to_many or f.one_to_many:
@@ -241,7 +246,7 @@ def _grant_q(model: type[models.Model], rule: Rule, g: Grant, actor) -> Q:
 
 def scope_q(actor, model: type[models.Model], action: str) -> Q | None:
     """A Q selecting the rows of ``model`` the actor may act on, or None for no rows at all."""
-    spec: ScopeSpec = model.scope
+    spec = spec_of(model)
     parts: list[Q] = []
     street = _has_street(model)
     for g in grants_for(actor, action):
@@ -305,7 +310,7 @@ def _walk(obj: models.Model, rule: Rule) -> list:
     for name in rule.path.split("__") if rule.path else []:
         current = [x for x in current if _holds(x, conditions, walked)]
         walked = _join(walked, name)
-        following = []
+        following: list = []
         for x in current:
             try:
                 value = getattr(x, name)
@@ -346,7 +351,7 @@ def _reaches(obj: models.Model, rule: Rule, g: Grant, actor) -> bool:
 def grants_on(actor, action: str, obj: models.Model) -> list[Grant]:
     """The actor's grants for ``action`` that reach this loaded row (no query when the
     row's paths are loaded; to-many paths use their prefetch cache or one query)."""
-    spec: ScopeSpec = type(obj).scope
+    spec = spec_of(type(obj))
     street_id = getattr(obj, "street_id", None)
     out = []
     for g in grants_for(actor, action):

@@ -36,18 +36,18 @@ def staff_of_grids(grids: Iterable[GridNode | int], *, level: str = GRID) -> dic
     * ``neighbourhood``: the cadres of the neighbourhood above the grid;
     * ``street``: the street's administrators.
     """
-    grids = _grids(list(grids))
+    rows = _grids(list(grids))
     out: dict[int, set[int]] = defaultdict(set)
     if level == GRID:
         for node_id, user_id in StaffAssignment.objects.filter(
-            role=Role.GRID_WORKER, node_id__in=[g[0] for g in grids]
+            role=Role.GRID_WORKER, node_id__in=[g[0] for g in rows]
         ).values_list("node_id", "user_id"):
             out[node_id].add(user_id)
-        for pk, _path, _street, leader in grids:
+        for pk, _path, _street, leader in rows:
             if leader:
                 out[pk].add(leader)
     elif level == NEIGHBOURHOOD:
-        parent_of = {pk: path[: -GridNode.steplen] for pk, path, _s, _l in grids}
+        parent_of = {pk: path[: -GridNode.steplen] for pk, path, _s, _l in rows}
         by_path: dict[str, set[int]] = defaultdict(set)
         for path, user_id in StaffAssignment.objects.filter(
             role=Role.CADRE, node__path__in=set(parent_of.values())
@@ -56,7 +56,7 @@ def staff_of_grids(grids: Iterable[GridNode | int], *, level: str = GRID) -> dic
         for pk, parent in parent_of.items():
             out[pk] |= by_path[parent]
     elif level == STREET:
-        street_of = {pk: street for pk, _p, street, _l in grids}
+        street_of = {pk: street for pk, _p, street, _l in rows}
         admins = street_admins(street_of.values())
         for pk, street in street_of.items():
             out[pk] |= admins[street]
@@ -78,7 +78,7 @@ def street_admins(street_ids: Iterable[int]) -> dict[int, set[int]]:
     return out
 
 
-def unit_staff(unit_ids: Iterable[int]) -> set[int]:
+def unit_staff(unit_ids: Iterable[int | None]) -> set[int]:
     ids = [u for u in unit_ids if u]
     if not ids:
         return set()

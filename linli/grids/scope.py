@@ -73,8 +73,10 @@ class ScopeSpec:
     owner: str | None = None
     rules: dict[str, Any] = field(default_factory=dict)
 
-    def rule(self, reach: Reach) -> Rule | None:
+    def rule(self, reach: Reach | None) -> Rule | None:
         """The rule a reach follows on this model, or None when it reaches no row here."""
+        if reach is None:
+            return None
         if reach.rule:
             found = self.rules.get(reach.rule)
             if found is None:

@@ -128,7 +128,7 @@ def resident_save(
         raise InvalidInput(_("Name is required."), field="name")
     cleaned = clean_person_fields(id_number=id_number, phone=phone)
     creating = resident is None
-    if creating:
+    if resident is None:
         resident = Resident(
             street_id=household.street_id, household=household, grid_id=household.grid_id
         )
@@ -241,7 +241,7 @@ def tags_set(*, actor, target: Household | Resident, tag_levels: dict[int, str])
             )
             added.append(editable[tag_id].name)
     if added or removed or changed:
-        household_id = target.pk if is_household else target.household_id
+        household_id = target.pk if isinstance(target, Household) else target.household_id
         record_change(
             actor=actor,
             target=target,

@@ -16,8 +16,10 @@ import operator
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
@@ -237,10 +239,10 @@ def workorder_detail(*, actor, pk: int) -> WorkOrderDetail:
         for g in perms.grants_for(actor, p.VIEW)
         if g.street_id == order.street_id
     )
-    events = order.events.select_related("actor").order_by("at", "id")
+    timeline = order.events.select_related("actor").order_by("at", "id")
     if not staff_like:
-        events = events.filter(public=True)
-    events = list(events)
+        timeline = timeline.filter(public=True)
+    events = list(timeline)
     photos = list(order.photos.filter(event_id__in=[e.pk for e in events]).order_by("id"))
     by_event: dict[int, list] = {}
     for photo in photos:
@@ -420,12 +422,12 @@ def suggest_handler(order: WorkOrder) -> HandlerSuggestion:
         return HandlerSuggestion(None, True, inside)
     if cat.default_unit_id:
         return HandlerSuggestion(cat.default_unit, False, inside)
-    kinds = _HANDLER_UNIT_KINDS.get(cat.handler_kind, [])
+    kinds = _HANDLER_UNIT_KINDS.get(HandlerKind(cat.handler_kind), [])
     unit = Unit.objects.filter(street_id=order.street_id, kind__in=kinds).order_by("id").first()
     return HandlerSuggestion(unit, unit is None, inside)
 
 
-def dispatch_units(order: WorkOrder) -> list[tuple[str, list[Unit]]]:
+def dispatch_units(order: WorkOrder) -> list[tuple[Any, list[Unit]]]:
     """The units a dispatcher may choose for ``order``, in groups (label, units): the
     compound's own property company first, then the street's units that handle requests,
     by kind (shops and rental sites are not among them)."""
@@ -434,8 +436,8 @@ def dispatch_units(order: WorkOrder) -> list[tuple[str, list[Unit]]]:
             "kind", "name"
         )
     )
-    own_pk = order.compound.property_company_id if order.compound_id else None
-    groups: list[tuple[str, list[Unit]]] = []
+    own_pk = order.compound.property_company_id if order.compound is not None else None
+    groups: list[tuple[Any, list[Unit]]] = []
     own = [u for u in units if u.pk == own_pk]
     if own:
         groups.append((_("This compound's property company"), own))
@@ -446,7 +448,7 @@ def dispatch_units(order: WorkOrder) -> list[tuple[str, list[Unit]]]:
     return groups
 
 
-def escalation_departments(order: WorkOrder) -> list[tuple[str, list[Unit]]]:
+def escalation_departments(order: WorkOrder) -> list[tuple[Any, list[Unit]]]:
     """The departments an order can be escalated to beyond the street."""
     return [
         (label, units)
@@ -464,7 +466,7 @@ def categories(*, street_id: int, active_only: bool = True) -> QuerySet:
 
 # --- references named by id in forms and the API ---------------------------------------------
 
-_REF_MODELS = {
+_REF_MODELS: dict[str, type[models.Model]] = {
     "category": Category,
     "dwelling": Dwelling,
     "building": Building,
@@ -501,7 +503,7 @@ def resolve_refs(*, actor, **ids) -> dict:
             continue
         model = _REF_MODELS[name]
         wanted = value if isinstance(value, list) else [value]
-        qs = model.objects.filter(pk__in=wanted, street_id__in=allowed).order_by()
+        qs = model._default_manager.filter(pk__in=wanted, street_id__in=allowed).order_by()
         related = PLACE_RELATED.get(name)
         if related:  # (select_related() with no names would join every foreign key)
             qs = qs.select_related(*related).defer("grid__boundary")  # GeoJSON: unused here

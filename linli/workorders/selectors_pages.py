@@ -102,7 +102,7 @@ def resident_home(actor) -> Dwelling | None:
         .select_related("household__dwelling__entrance__building__compound")
         .first()
     )
-    return person.household.dwelling if person else None
+    return person.household.dwelling if person and person.household else None
 
 
 def resident_compounds(actor) -> list[Compound]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
@@ -160,7 +161,7 @@ def household_page(
         .only("household_id", "name", "birth_date", "phone_enc")
         .order_by("id")
     ):
-        rows[member.household_id].members.append(member)
+        rows[cast(int, member.household_id)].members.append(member)
     street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
     for link in (
         HouseholdTag.objects.filter(household_id__in=list(rows))

@@ -106,7 +106,7 @@ def workorder_follow_up(
             notify(
                 to_staff(
                     recipients.staff_of_grid(order.grid)
-                    | recipients.unit_staff([order.lead_unit_id]),
+                    | recipients.unit_staff([order.lead_unit_id] if order.lead_unit_id else []),
                     order,
                     "workorder.reopened",
                     _("The resident is not satisfied with %(number)s; it is reopened"),

@@ -111,7 +111,7 @@ def workorder_intake(
         once = claim_key(
             actor=actor, scope="workorders.intake", key=idempotency_key, model=WorkOrder
         )
-        if once.earlier is not None:
+        if isinstance(once.earlier, WorkOrder):
             return once.earlier
         reporter_user = None
         if channel == Channel.SELF_SERVICE:

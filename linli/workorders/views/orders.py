@@ -169,7 +169,7 @@ def detail_context(request, detail, *, bound: dict | None = None, open_form: str
     order = detail.order
     decorate(detail.events, resident=detail.resident_view)
     now = timezone.now()
-    forms = ACTIONS.forms(detail, bound=bound)
+    forms = ACTIONS.forms_for(detail, bound=bound)
     return {
         "d": detail,
         "order": order,
