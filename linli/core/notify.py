@@ -76,10 +76,6 @@ class MemoryNotifier(Notifier):
     def clear(cls) -> None:
         cls.outbox.clear()
 
-    @classmethod
-    def kinds_for(cls, user) -> list[str]:
-        return [m.kind for m in cls.outbox if m.user_id == user.pk]
-
 
 @lru_cache(maxsize=4)
 def _notifier_class(path: str) -> type[Notifier]:

@@ -14,8 +14,8 @@ Asia/Shanghai). ``n = 0`` means "by the end of the day it arrived".
 
 ``chinese_calendar`` only knows the years the State Council has published.
 For a later year the fallback is Monday–Friday without holidays, which errs
-on the side of a shorter deadline; ``calendar_covers(day)`` tells callers
-(and the operator docs) when the fallback is in use.
+on the side of a shorter deadline (the operator docs say to upgrade the package
+each December, when the next year is published).
 """
 
 from __future__ import annotations
@@ -37,15 +37,6 @@ class ClockUnit(models.TextChoices):
 
 
 END_OF_DAY = dt.time(23, 59, 59)
-
-
-def calendar_covers(day: dt.date) -> bool:
-    """Whether the official holiday calendar is known for ``day``'s year."""
-    try:
-        chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False
-    return True
 
 
 @lru_cache(maxsize=4096)
@@ -82,17 +73,6 @@ def add_working_days_to_date(day: dt.date, n: int) -> dt.date:
 def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
     """Deadline n working days after ``start``: the end of that day, local time."""
     return end_of_day(add_working_days_to_date(local_date(start), n))
-
-
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days in (start, end]; 0 when end <= start."""
-    count = 0
-    current = start
-    while current < end:
-        current += dt.timedelta(days=1)
-        if is_working_day(current):
-            count += 1
-    return count
 
 
 def next_working_day(day: dt.date) -> dt.date:

@@ -164,11 +164,6 @@ def grants(actor) -> list[Grant]:
     return cached
 
 
-def forget_grants(actor) -> None:
-    if hasattr(actor, "_linli_grants"):
-        del actor._linli_grants
-
-
 def grants_for(actor, action: str, *, kind: str | None = None) -> list[Grant]:
     """The actor's grants that hold ``action`` (each with its reach), optionally of one kind."""
     out = []

@@ -46,10 +46,6 @@ def unregister_section(key: str) -> None:
     _sections.pop(key, None)
 
 
-def registered_sections() -> list[Section]:
-    return list(_sections.values())
-
-
 @dataclass(frozen=True)
 class RenderedSection:
     key: str

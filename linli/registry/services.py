@@ -17,9 +17,7 @@ from linli.grids.models import GridNode, NodeKind
 
 from .models import (
     Building,
-    Compound,
     Dwelling,
-    Entrance,
     Household,
     HouseholdTag,
     Resident,
@@ -52,30 +50,6 @@ def clean_person_fields(*, id_number: str = "", phone: str = "") -> dict[str, An
         except pii.PIIError as exc:
             raise InvalidInput(str(exc), field="phone") from None
     return out
-
-
-@transaction.atomic
-def household_create(*, actor, dwelling: Dwelling, tenure: str, note: str = "") -> Household:
-    dwelling = perms.get_in_scope(
-        Dwelling.objects.all(), actor, perms.REGISTRY_EDIT, pk=dwelling.pk
-    )
-    household = Household.objects.create(
-        street_id=dwelling.street_id,
-        dwelling=dwelling,
-        grid_id=dwelling.grid_id,
-        tenure=tenure,
-        note=note,
-    )
-    refresh_derived_tags(household.street_id, [household.pk])
-    record_change(
-        actor=actor,
-        target=household,
-        verb="create",
-        household_id=household.pk,
-        summary=_("Household created"),
-        changes={"tenure": tenure},
-    )
-    return household
 
 
 @transaction.atomic
@@ -250,42 +224,6 @@ def tags_set(*, actor, target: Household | Resident, tag_levels: dict[int, str])
             summary=_("Tags changed"),
             changes={"added": added, "removed": removed, "level": changed},
         )
-
-
-@transaction.atomic
-def place_get_or_create(
-    *,
-    actor,
-    grid: GridNode,
-    compound_name: str,
-    building_number: str,
-    entrance_number: str,
-    room: str,
-) -> Dwelling:
-    """Find or create compound → building → entrance → dwelling by their names in a grid."""
-    _check_grid(actor, grid)
-    compound = Compound.objects.filter(street_id=grid.street_id, name=compound_name).first()
-    if compound is None:
-        compound = Compound.objects.create(street_id=grid.street_id, grid=grid, name=compound_name)
-        record_change(actor=actor, target=compound, verb="create", summary=_("Compound created"))
-    building, _created = Building.objects.get_or_create(
-        compound=compound,
-        number=building_number,
-        defaults={"street_id": grid.street_id, "grid_id": compound.grid_id},
-    )
-    entrance, _created = Entrance.objects.get_or_create(
-        building=building, number=entrance_number, defaults={"street_id": grid.street_id}
-    )
-    dwelling, _created = Dwelling.objects.get_or_create(
-        entrance=entrance,
-        room=room,
-        defaults={
-            "street_id": grid.street_id,
-            "grid_id": building.grid_id,
-            "floor": floor_of_room(room),
-        },
-    )
-    return dwelling
 
 
 def floor_of_room(room: str) -> int | None:

@@ -299,11 +299,6 @@ def _jaccard(x: set[str], y: set[str]) -> float:
     return shared / (len(x) + len(y) - shared)  # |x ∪ y| without building the union
 
 
-def text_similarity(a: str, b: str) -> float:
-    """Jaccard similarity of character bigrams (works for Chinese without a word segmenter)."""
-    return _jaccard(_bigrams(a), _bigrams(b))
-
-
 @dataclass(frozen=True)
 class DuplicateSuggestion:
     pk: int

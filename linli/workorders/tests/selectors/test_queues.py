@@ -110,12 +110,6 @@ def test_duplicate_suggestions(wo):
     assert selectors.duplicate_candidates(actor=wo.grid_b1_worker, order=near) == []
 
 
-def test_text_similarity():
-    assert selectors.text_similarity("楼道堆物", "楼道堆物") == 1.0
-    assert selectors.text_similarity("楼道堆物", "电梯故障") == 0.0
-    assert selectors.text_similarity("", "x") == 0.0
-
-
 def test_suggest_handler(wo):
     leak = wo.intake()
     s = selectors.suggest_handler(leak)
