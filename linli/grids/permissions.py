@@ -23,11 +23,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Role, StaffAssignment
+from .models import GridNode, Role, StaffAssignment
 from .scope import KINDS, LEADER, NODE, OWNER, UNIT, Reach, Rule, ScopeSpec
 
 __all__ = ["LEADER", "NODE", "OWNER", "UNIT", "Reach", "ScopeSpec"]
@@ -155,13 +155,33 @@ def grants(actor) -> list[Grant]:
         return []
     cached = getattr(actor, "_linli_grants", None)
     if cached is None:
-        # Five columns as tuples: the node row itself (with its GeoJSON boundary) is not needed.
-        rows = StaffAssignment.objects.filter(user_id=actor.pk).values_list(
-            "role", "street_id", "node_id", "node__path", "unit_id"
-        )
-        cached = [Grant(*row) for row in rows]
+        cached, actor._linli_subtrees = _load_grants(actor.pk)
         actor._linli_grants = cached
     return cached
+
+
+def _load_grants(user_id: int) -> tuple[list[Grant], dict[str, list[int]]]:
+    """The user's grants and, for each granted node, the ids of the nodes under it, in
+    one query: scopes become ``grid IN (ids)`` without a second round trip."""
+    qn = connection.ops.quote_name
+    assignment, node = qn(StaffAssignment._meta.db_table), qn(GridNode._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.role, a.street_id, a.node_id, n.path, a.unit_id, sub.id "
+            f"FROM {assignment} a JOIN {node} n ON n.id = a.node_id "
+            f"JOIN {node} sub ON sub.path LIKE n.path || '%%' "
+            f"WHERE a.user_id = %s ORDER BY a.id, sub.id",
+            [user_id],
+        )
+        rows = cursor.fetchall()
+    found: dict[Grant, None] = {}
+    subtrees: dict[str, list[int]] = {}
+    for role, street_id, node_id, path, unit_id, below in rows:
+        found[Grant(role, street_id, node_id, path, unit_id)] = None
+        subtrees.setdefault(path, [])
+        if below not in subtrees[path]:
+            subtrees[path].append(below)
+    return list(found), subtrees
 
 
 def grants_for(actor, action: str, *, kind: str | None = None) -> list[Grant]:
@@ -221,13 +241,44 @@ def _crosses_many(model: type[models.Model], path: str) -> bool:
     return False
 
 
+def subtree_ids(actor, node_path: str) -> list[int]:
+    """Ids of the grid nodes under one of the actor's granted nodes (itself included),
+    loaded with the grants."""
+    grants(actor)
+    return actor._linli_subtrees[node_path]
+
+
+def under_grant(actor, g: Grant, field: str = "grid") -> Q:
+    """Rows of ``g``'s street whose ``field`` lies under its node (the street alone for a
+    grant on the street): a queue or a count built per grant."""
+    street = Q(street_id=g.street_id)
+    if g.node_id == g.street_id:
+        return street
+    return street & Q(**{f"{field}__in": subtree_ids(actor, g.node_path)})
+
+
+def within(field: str, node: GridNode) -> Q:
+    """Rows whose ``field`` (a foreign key to a grid node) lies in ``node``'s subtree.
+
+    Said as ``field IN (the subtree's ids)`` — a handful of ids — rather than a join on the
+    node's path, so the (street, grid, …) indexes serve every list and count."""
+    ids = getattr(node, "_subtree_ids", None)
+    if ids is None:
+        ids = list(GridNode.objects.filter(path__startswith=node.path).values_list("pk", flat=True))
+        node._subtree_ids = ids
+    return Q(**{f"{field}__in": ids})
+
+
 def _grant_q(model: type[models.Model], rule: Rule, g: Grant, actor) -> Q:
     """The rows of ``model`` one grant reaches through ``rule`` (street filter excluded)."""
     if rule.kind == NODE:
-        if rule.path is None:
-            condition = Q()
-        else:
-            condition = Q(**{_join(rule.path, "path__startswith"): g.node_path})
+        whole_street = g.node_id == g.street_id and _has_street(model)
+        if rule.path is None or (rule.path and whole_street):
+            condition = Q()  # the whole street: the street filter says it all
+        elif rule.path:
+            condition = Q(**{f"{rule.path}__in": subtree_ids(actor, g.node_path)})
+        else:  # the row is a node itself
+            condition = Q(path__startswith=g.node_path)
     elif rule.kind == UNIT:
         condition = Q(**{_join(rule.path, "id"): g.unit_id})
     else:  # leader, owner: the row names the user

@@ -129,18 +129,16 @@ class _AvgFloat(Aggregate):
     output_field = FloatField()
 
 
-def _scope_q(actor, node: GridNode | None, prefix: str) -> Q:
-    """Rows (orders, or events via ``prefix``) in the actor's metrics scope and under ``node``."""
+def _scope_q(actor, node: GridNode | None) -> Q:
+    """Rows (orders, or their events, which carry the grid too) in the actor's metrics
+    scope and under ``node``."""
     parts = Q(pk__in=[])
     for g in perms.grants_for(actor, p.METRICS, kind=perms.NODE):
-        q = Q(street_id=g.street_id)
-        if g.node_id != g.street_id:
-            q &= Q(**{f"{prefix}grid__path__startswith": g.node_path})
-        parts |= q
+        parts |= perms.under_grant(actor, g)
     if node is not None:
         parts &= Q(street_id=node.street_id or node.pk)
         if node.kind != NodeKind.STREET:
-            parts &= Q(**{f"{prefix}grid__path__startswith": node.path})
+            parts &= perms.within("grid", node)
     return parts
 
 
@@ -183,8 +181,8 @@ def workorder_metrics(
     key = GROUPS[group_by]
     # Events carry their order's grid and category; the lead unit is the order's, now.
     ev_key = "order__lead_unit_id" if key == "lead_unit_id" else key
-    ev = WorkOrderEvent.objects.filter(_scope_q(actor, node, ""))
-    orders = WorkOrder.objects.filter(_scope_q(actor, node, ""))
+    ev = WorkOrderEvent.objects.filter(_scope_q(actor, node))
+    orders = WorkOrder.objects.filter(_scope_q(actor, node))
     if unit is not None:
         ev, orders = ev.filter(order__lead_unit=unit), orders.filter(lead_unit=unit)
     if category is not None:

@@ -90,7 +90,7 @@ def workorder_list(*, actor, filters: WorkOrderFilters | None = None) -> QuerySe
     f = filters or WorkOrderFilters()
     qs = _visible(actor)
     if f.node is not None:
-        qs = qs.filter(grid__path__startswith=f.node.path)
+        qs = qs.filter(perms.within("grid", f.node))
     if f.category is not None:
         qs = qs.filter(Q(category=f.category) | Q(category__parent=f.category))
     if f.status:
@@ -141,7 +141,7 @@ def workorder_queue(*, actor) -> QuerySet:
     for g in perms.grants_for(actor, p.VIEW):
         street = Q(street_id=g.street_id)
         if g.kind == perms.NODE:
-            in_node = street & Q(grid__path__startswith=g.node_path)
+            in_node = perms.under_grant(actor, g)
             if g.role == Role.GRID_WORKER:
                 parts |= in_node & (
                     Q(status__in=_STAFF_MOVES)

@@ -184,7 +184,7 @@ def _matching(actor, filters: HouseholdFilters) -> tuple[QuerySet[Household], se
         node = perms.get_in_scope(
             GridNode.objects.all(), actor, perms.PLACES_VIEW, pk=filters.node_id
         )
-        qs = qs.filter(grid__path__startswith=node.path)
+        qs = qs.filter(perms.within("grid", node))
     if filters.compound_id:
         qs = qs.filter(dwelling__entrance__building__compound_id=filters.compound_id)
     if filters.building_id:

@@ -47,7 +47,7 @@ def compound_list(actor, node: GridNode | None = None) -> list[Compound]:
     """Compounds the actor may see (under ``node`` if given), property company loaded."""
     qs = perms.filter_to_scope(Compound.objects.all(), actor, perms.PLACES_VIEW)
     if node is not None:
-        qs = qs.filter(grid__path__startswith=node.path)
+        qs = qs.filter(perms.within("grid", node))
     return list(
         qs.select_related("property_company", "grid")
         .annotate(building_count=Count("buildings", distinct=True))
@@ -58,7 +58,7 @@ def compound_list(actor, node: GridNode | None = None) -> list[Compound]:
 def unit_list(actor, node: GridNode) -> list[Unit]:
     """Organisations located in the node's subtree that the actor may see."""
     qs = perms.filter_to_scope(Unit.objects.all(), actor, perms.PLACES_VIEW)
-    return list(qs.filter(node__path__startswith=node.path).select_related("node"))
+    return list(qs.filter(perms.within("node", node)).select_related("node"))
 
 
 def compound_get(actor, pk: int) -> Compound:
