@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import IllegalTransition, InvalidForm, InvalidInput, LinliError
+from linli.core.paging import capped_count, keyset_page
 from linli.grids import permissions as perms
 from linli.grids.geo import region_map
 from linli.grids.models import NodeKind
@@ -47,13 +47,25 @@ def _require_view(actor) -> None:
 # --- lists -----------------------------------------------------------------------------------
 
 
-def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+NEWEST = ("-created_at", "-id")
+DUE_FIRST = ("resolve_due", "id")
+
+
+def _page(request, qs, order):
+    """A keyset page: read after the last row of the previous one; counted up to 1,000."""
+    return keyset_page(
+        qs,
+        order=order,
+        after=request.GET.get("after", ""),
+        size=PAGE_SIZE,
+        exact=request.GET.get("count") == "exact",
+    )
 
 
 def _query_without_page(request) -> str:
     q = request.GET.copy()
-    q.pop("page", None)
+    for key in ("after", "count", "page"):
+        q.pop(key, None)
     return q.urlencode()
 
 
@@ -63,15 +75,16 @@ def queue(request):
     _require_view(actor)
     if selectors_pages.is_reporter_only(actor):
         return redirect("workorders:mine")
-    page = _page(request, selectors.workorder_queue(actor=actor))
+    page = _page(request, selectors.workorder_queue(actor=actor), DUE_FIRST)
     return render(
         request,
         "workorders/queue.html",
         {
             "page": page,
-            "rows": list(page),
+            "rows": page.rows,
+            "query": _query_without_page(request),
             "now": timezone.now(),
-            "overdue_count": selectors.overdue_list(actor=actor).count(),
+            "overdue_count": capped_count(selectors.overdue_list(actor=actor)),
             **selectors_pages.page_flags(actor),
             "unit_view": selectors_pages.is_unit_staff(actor),
         },
@@ -108,7 +121,7 @@ def order_list(request):
             number=d.get("number") or "",
         )
     qs = selectors.workorder_list(actor=actor, filters=filters) if not form.errors else None
-    page = _page(request, qs) if qs is not None else None
+    page = _page(request, qs, NEWEST) if qs is not None else None
     map_data = None
     if qs is not None:
         counts = selectors_pages.grid_counts(actor, filters)
@@ -131,7 +144,7 @@ def order_list(request):
         {
             "form": form,
             "page": page,
-            "rows": list(page) if page else [],
+            "rows": page.rows if page else [],
             "query": _query_without_page(request),
             "now": timezone.now(),
             "title": _("All requests"),
@@ -147,13 +160,13 @@ def overdue(request):
     _require_view(actor)
     if selectors_pages.is_reporter_only(actor):
         return redirect("workorders:mine")
-    page = _page(request, selectors.overdue_list(actor=actor))
+    page = _page(request, selectors.overdue_list(actor=actor), DUE_FIRST)
     return render(
         request,
         "workorders/overdue.html",
         {
             "page": page,
-            "rows": list(page),
+            "rows": page.rows,
             "now": timezone.now(),
             "query": _query_without_page(request),
             **selectors_pages.page_flags(actor),
