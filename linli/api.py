@@ -8,6 +8,7 @@ the OpenAPI document at /api/v1/openapi.json needs no token.
 
 from __future__ import annotations
 
+from django.db.utils import OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -17,6 +18,7 @@ from ninja.security import HttpBearer
 
 from linli.accounts.api import router as auth_router
 from linli.accounts.services import token_user
+from linli.core.db import is_timeout
 from linli.core.errors import InvalidForm, LinliError
 from linli.registry.api import router as registry_router
 
@@ -63,6 +65,18 @@ def _error(request, status: int, code: str, message: str, field: str | None = No
 def linli_error(request, exc: LinliError):
     extra = {"errors": exc.errors} if isinstance(exc, InvalidForm) else {}
     return _error(request, exc.status, exc.code, exc.message, exc.field, **extra)
+
+
+@api.exception_handler(OperationalError)
+def database_error(request, exc: OperationalError):
+    if not is_timeout(exc):
+        raise exc
+    return _error(
+        request,
+        503,
+        "too_broad",
+        _("The query took longer than the server allows and was stopped; narrow it down."),
+    )
 
 
 @api.exception_handler(Http404)

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "linli.accounts.middleware.StaffOnlyAdminMiddleware",
+    "linli.core.db.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +118,8 @@ SESSION_SAVE_EVERY_REQUEST = False  # IdleTimeoutMiddleware slides the expiry on
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 LINLI_API_TOKEN_DAYS = env_int("LINLI_API_TOKEN_DAYS", 30)
+# Web requests' statements are cancelled after this long (PostgreSQL; 0: never). See core.db.
+LINLI_STATEMENT_TIMEOUT_MS = env_int("LINLI_STATEMENT_TIMEOUT_MS", 10_000)
 
 # Personal data keys. Production must set both; local/test derive stable keys from SECRET_KEY.
 LINLI_PII_KEY = env("LINLI_PII_KEY", "")
