@@ -19,3 +19,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LINLI_NOTIFIER = "linli.core.notify.MemoryNotifier"
+# Kept counts are recounted in the writing transaction (the worker does it within a minute).
+LINLI_COUNTS_IMMEDIATE = True

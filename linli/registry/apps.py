@@ -8,6 +8,17 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry")
 
     def ready(self) -> None:
+        import datetime as dt
+
+        from linli.core import jobs
+
+        from . import counting
         from .navigation import register_entries
 
         register_entries()
+        jobs.register(
+            "registry.counts",
+            counting.refresh_stale,
+            every=dt.timedelta(minutes=1),
+            label=_("Count households, residents and tags where they changed"),
+        )

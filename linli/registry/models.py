@@ -566,3 +566,41 @@ class ImportJob(StreetOwned):
         ordering = ["-created_at"]
         verbose_name = _("ledger import")
         verbose_name_plural = _("ledger imports")
+
+
+class PlaceCount(StreetOwned):
+    """The figures of one grid node (its whole subtree) or one compound, kept as data:
+    households, residents (those living in a household), and each tag's count. Written
+    by ``registry.counting.refresh`` for a whole street at once (within a minute of a
+    change, by the worker); pages read them in time proportional to the places shown."""
+
+    NODE, COMPOUND = "node", "compound"
+
+    kind = models.CharField(max_length=10)
+    place_id = models.BigIntegerField()
+    households = models.PositiveIntegerField(default=0)
+    residents = models.PositiveIntegerField(default=0)
+    tags = models.JSONField(default=dict, blank=True)  # tag id → count
+    as_of = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["street", "kind", "place_id"], name="placecount_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.place_id}: {self.households}/{self.residents}"
+
+
+class CountsStale(models.Model):
+    """A street whose figures changed since they were last counted (one row per street;
+    ``changed_at`` is the latest change, so a recount that began before it leaves the
+    mark for the next one)."""
+
+    street = models.OneToOneField(
+        GridNode, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.street_id} changed {self.changed_at:%H:%M}"

@@ -15,6 +15,7 @@ from linli.core.errors import InvalidInput
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
 
+from .counting import mark_stale
 from .models import (
     Building,
     Dwelling,
@@ -216,6 +217,7 @@ def tags_set(*, actor, target: Household | Resident, tag_levels: dict[int, str])
             added.append(editable[tag_id].name)
     if added or removed or changed:
         household_id = target.pk if isinstance(target, Household) else target.household_id
+        mark_stale(target.street_id)
         record_change(
             actor=actor,
             target=target,
@@ -251,6 +253,7 @@ def building_move(*, actor, building: Building, grid: GridNode) -> Building:
     # On PostgreSQL the place keys have already carried this down (ON UPDATE CASCADE).
     Household.objects.filter(dwelling__in=dwellings).update(grid=grid)
     Resident.objects.filter(household__dwelling__in=dwellings).update(grid=grid)
+    mark_stale(building.street_id)
     record_change(
         actor=actor,
         target=building,

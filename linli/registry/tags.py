@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from .counting import mark_stale
 from .models import (
     Household,
     HouseholdTag,
@@ -91,7 +92,7 @@ def refresh_derived_tags(
     Set-based and inside the database: per tag, one DELETE of the links no longer
     wanted and one INSERT … SELECT of the missing ones, whatever the number of
     households, so an import of 100,000 residents and the nightly age refresh use the
-    same code and no row travels to Python.
+    same code and no row travels to Python. The street's kept counts are marked stale.
     """
     tags = ensure_default_tags(street_id)
     households = Household.objects.filter(street_id=street_id)
@@ -130,6 +131,8 @@ def refresh_derived_tags(
         held.exclude(Exists(want.filter(pk=OuterRef(owner)))).delete()
         missing = want.exclude(Exists(links.filter(**{"tag": tag, owner: OuterRef("pk")})))
         _insert_links(links.model, owner, tag, missing)
+    # Every write that changes households, members or tags comes through here.
+    mark_stale(street_id)
 
 
 def _insert_links(model, owner: str, tag: Tag, owners: QuerySet) -> None:

@@ -7,12 +7,16 @@ staff) gets ``None`` instead of numbers. Household tags are a share of household
 resident tags a share of residents; residents who moved out (no household) are
 not counted. Sensitive tags appear only for actors allowed to see them.
 
-The tree is counted with a constant number of queries: one aggregate per table,
-grouped by grid path, then rolled up to every visible node in Python by path prefix.
+Staff who reach households through the tree (street admins, cadres, grid workers) read
+the figures kept as data (``registry.counting``): a node's figures cover its whole
+subtree, which is exactly their scope below it, and ``as_of`` says when they were counted.
+Building leaders, whose scope is a few buildings, are counted live: four aggregates over
+their scope, whatever the number of places.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +26,17 @@ from django.db.models import Count, Q, QuerySet
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode
 
-from ..models import Compound, Household, HouseholdTag, Resident, ResidentTag, Tag, TagTarget
+from .. import counting
+from ..models import (
+    Compound,
+    Household,
+    HouseholdTag,
+    PlaceCount,
+    Resident,
+    ResidentTag,
+    Tag,
+    TagTarget,
+)
 from .households import visible_tags
 
 
@@ -43,6 +57,14 @@ class Counts:
     residents: int = 0
     tag_totals: dict[int, int] = field(default_factory=dict)  # tag id → count
     tags: list[TagCount] = field(default_factory=list)  # filled by ``_finish``
+    as_of: dt.datetime | None = None  # when kept figures were counted (None: counted now)
+
+    @classmethod
+    def kept(cls, row: PlaceCount | None) -> Counts:
+        if row is None:
+            return cls()
+        totals = {int(tag): n for tag, n in row.tags.items()}
+        return cls(row.households, row.residents, totals, as_of=row.as_of)
 
     def add(self, other: Counts) -> None:
         self.households += other.households
@@ -129,14 +151,35 @@ def _grouped(actor, key: str, restrict: list[dict]) -> tuple[dict, list[Tag]] | 
     return out, tags
 
 
+def _tree_staff(actor) -> bool:
+    """The actor reaches households through the tree only (their figures are kept)."""
+    return perms.kinds(actor, perms.REGISTRY_VIEW) == {perms.NODE}
+
+
+def _kept(actor, kind: str, places: list) -> dict[int, Counts]:
+    streets = {p.street_id or p.pk for p in places}
+    rows = counting.read(streets, kind, [p.pk for p in places])
+    tags = list(visible_tags(actor, streets))
+    return {
+        p.pk: _finish(
+            Counts.kept(rows.get(p.pk)), [t for t in tags if t.street_id == (p.street_id or p.pk)]
+        )
+        for p in places
+    }
+
+
 def node_counts(actor, nodes: list[GridNode]) -> dict[int, Counts] | None:
-    """Counts for each of ``nodes`` (each covering its whole subtree), rolled up by path.
+    """Counts for each of ``nodes`` (each covering its whole subtree).
 
     ``nodes`` must already be in the actor's scope. Returns None when the actor may not
     see households at all. Each node's tag list holds the visible tags of its street.
     """
     if not nodes:
         return {}
+    if not perms.can(actor, perms.REGISTRY_VIEW):
+        return None
+    if _tree_staff(actor):
+        return _kept(actor, PlaceCount.NODE, nodes)
     prefixes = _common_prefixes([n.path for n in nodes])
     result = _grouped(actor, "grid__path", [{"grid__path__startswith": p} for p in prefixes])
     if result is None:
@@ -169,6 +212,10 @@ def compound_counts(actor, compounds: list[Compound]) -> dict[int, Counts] | Non
     ``registry.view``."""
     if not compounds:
         return {}
+    if not perms.can(actor, perms.REGISTRY_VIEW):
+        return None
+    if _tree_staff(actor):
+        return _kept(actor, PlaceCount.COMPOUND, compounds)
     key = "dwelling__entrance__building__compound_id"
     result = _grouped(actor, key, [{f"{key}__in": [c.pk for c in compounds]}])
     if result is None:
