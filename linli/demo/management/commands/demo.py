@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from linli.demo.builders import (
     DemoConflict,
     build_demo,
+    building_leader_rows,
     demo_street,
     login_rows,
-    other_grid_leaders,
     summary,
 )
 
@@ -53,17 +53,11 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         header = (_("Username"), _("Role"), _("Scope"), _("Password"))
-        rows = [header, *login_rows(street)]
+        rows = [header, *login_rows(street), *building_leader_rows(street)]
         widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
         for row in rows:
             cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)]
             self.stdout.write("  ".join(cells).rstrip())
-        others = other_grid_leaders(street)
-        if others:
-            self.stdout.write("")
-            self.stdout.write(
-                _("Other grid leaders (same password): %(names)s") % {"names": ", ".join(others)}
-            )
 
 
 def _width(text: str) -> int:
