@@ -7,6 +7,7 @@ run in list order inside one transaction, after everything listed before them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
@@ -54,16 +55,18 @@ def demo_street() -> GridNode | None:
     return GridNode.objects.filter(kind=NodeKind.STREET, code=STREET_CODE).first()
 
 
-def build_demo(log: Callable[[str], None] = print) -> DemoContext:
+def build_demo(log: Callable[[str], None] = print, today: dt.date | None = None) -> DemoContext:
     """Build the whole demo street on a database that does not have it yet.
 
     All or nothing: one transaction, so a failing builder leaves no half street.
     Raises DemoConflict, before writing anything, if a demo username is taken.
+    ``today`` is the build day (default: today in Shanghai): the requests are dated
+    back from its start, so the same seed and day always give the same street.
     """
     taken = conflicts()
     if taken:
         raise DemoConflict(", ".join(taken))
-    ctx = DemoContext.fresh(log=log)
+    ctx = DemoContext.fresh(log=log, today=today)
     with transaction.atomic():
         for builder in BUILDERS:
             builder(ctx)

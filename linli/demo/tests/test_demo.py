@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from linli.core import pii
 from linli.demo.builders import BUILDERS, LOGIN_USERNAMES, build_demo, demo_street
@@ -38,6 +38,7 @@ from linli.registry.models import (
     ResidentTag,
     Tenure,
 )
+from linli.workorders.models import WorkOrder
 
 User = get_user_model()
 
@@ -50,6 +51,11 @@ def checksum(n: int = 400) -> str:
     for tenure in Household.objects.order_by("id").values_list("tenure", flat=True)[:n]:
         digest.update(tenure.encode())
     digest.update(f"{Resident.objects.count()}/{Household.objects.count()}".encode())
+    orders = WorkOrder.objects.order_by("id").values_list(
+        "number", "status", "category__code", "created_at", "closed_at", "resolve_due"
+    )
+    for row in orders:
+        digest.update(repr(row).encode())
     return digest.hexdigest()
 
 
@@ -63,6 +69,8 @@ def counts() -> dict[str, int]:
 def demo(django_db_setup, django_db_blocker):
     """Build once, throw it away, build again through the command: the second build is the
     one the tests read, and both builds' checksums are kept for the determinism test."""
+    # One build day for both builds, even if the clock passes midnight between them.
+    today = timezone.localdate()
     with django_db_blocker.unblock(), transaction.atomic():
         before = transaction.savepoint()
         seen = {}
@@ -72,7 +80,7 @@ def demo(django_db_setup, django_db_blocker):
 
         BUILDERS.append(record)  # as a later module's builder would be
         try:
-            build_demo(log=lambda line: None)
+            build_demo(log=lambda line: None, today=today)
         finally:
             BUILDERS.remove(record)
         first = checksum()
@@ -80,7 +88,7 @@ def demo(django_db_setup, django_db_blocker):
         assert demo_street() is None
         out = io.StringIO()
         with translation.override("en"):
-            call_command("demo", stdout=out)
+            call_command("demo", stdout=out, today=today)
         yield SimpleNamespace(
             first_checksum=first,
             seen_by_later_builder=seen,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,6 +24,17 @@ class Command(BaseCommand):
         "and print the demo logins. If it is already loaded, only print them."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            help=(
+                "Build the street as if today were this day (YYYY-MM-DD): the requests run "
+                "up to its start. Default: today. For reproducible screenshots and tests."
+            ),
+        )
+
     def handle(self, *args, **options):
         street = demo_street()
         if street is not None:
@@ -33,7 +45,9 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             try:
-                ctx = build_demo(log=lambda line: self.stdout.write(f"  {line}"))
+                ctx = build_demo(
+                    log=lambda line: self.stdout.write(f"  {line}"), today=options["today"]
+                )
             except DemoConflict as exc:
                 raise CommandError(
                     _(
