@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "template_partials",
     "treebeard",
     "django_tasks",
-    "django_tasks_db",
+    "linli.core.thirdparty.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
 ]
 
 MIDDLEWARE = [

@@ -483,6 +483,8 @@ class HouseholdTag(StreetOwned):
             models.UniqueConstraint(fields=["household", "tag"], name="household_tag_unique")
         ]
         indexes = [models.Index(fields=["street", "tag"])]
+        verbose_name = _("household tag")
+        verbose_name_plural = _("household tags")
 
 
 class ResidentTag(StreetOwned):
@@ -497,6 +499,8 @@ class ResidentTag(StreetOwned):
             models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_unique")
         ]
         indexes = [models.Index(fields=["street", "tag"])]
+        verbose_name = _("resident tag")
+        verbose_name_plural = _("resident tags")
 
 
 class FacilityKind(models.TextChoices):
