@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "linli.accounts.middleware.IdleTimeoutMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "linli.core.middleware.LanguageMiddleware",  # Chinese unless the user chose otherwise
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

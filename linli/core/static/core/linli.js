@@ -8,6 +8,6 @@
     var names = input.parentNode.querySelector(".file-names");
     if (!names) return;
     var files = Array.prototype.map.call(input.files || [], function (f) { return f.name; });
-    names.textContent = files.length ? names.dataset.some + " " + files.join("、") : names.dataset.none;
+    names.textContent = files.length ? names.dataset.some.replace("{files}", files.join("、")) : names.dataset.none;
   });
 })();

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from linli.core.testing import english
 from linli.core.testing import world as w
 from linli.grids.models import NodeKind
 from linli.grids.services import node_add
@@ -18,7 +19,7 @@ SQUARE = {
 
 def get(client, name, *args, **query):
     url = reverse(name, args=args)
-    return client.get(url, query, HTTP_ACCEPT_LANGUAGE="en")
+    return english(client).get(url, query)
 
 
 def test_tree_shows_the_visible_subtree_with_rolled_up_counts(world, login):

@@ -7,16 +7,17 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from linli.core.testing import english
 from linli.workorders.models import WorkOrder, WorkOrderEvent
 from linli.workorders.tests.conftest import advance, photo
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
 
 def act(client, order, name, data=None, **extra):
-    return client.post(reverse("workorders:act", args=[order.pk, name]), data or {}, **EN, **extra)
+    return english(client).post(
+        reverse("workorders:act", args=[order.pk, name]), data or {}, **extra
+    )
 
 
 def state(order) -> tuple:
@@ -78,7 +79,7 @@ def test_happy_path_through_the_pages(wo, login):
     gw = login(wo.grid_a1_worker)
     assert act(gw, o, "close", {"note": ""}).status_code == 302
     assert status(o) == "closed"
-    page = login(wo.resident_user).get(reverse("workorders:mine_detail", args=[o.pk]), **EN)
+    page = english(login(wo.resident_user)).get(reverse("workorders:mine_detail", args=[o.pk]))
     assert b"Your request is closed." in page.content
     assert b"It was handed to" in page.content
 
@@ -141,12 +142,12 @@ def test_merge_into_a_suggested_duplicate(wo, login):
     first = wo.intake(description="卧室墙面渗水，融雪水顺墙流下")
     second = wo.intake(description="卧室墙面渗水，融雪水顺墙流下，阳台积水")
     gw = login(wo.grid_a1_worker)
-    page = gw.get(reverse("workorders:detail", args=[second.pk]), **EN)
+    page = english(gw).get(reverse("workorders:detail", args=[second.pk]))
     assert first.number.encode() in page.content  # the suggestion is shown
     assert act(gw, second, "merge", {"into": first.pk, "note": ""}).status_code == 302
     second.refresh_from_db()
     assert second.status == "merged" and second.merged_into_id == first.pk
-    page = gw.get(reverse("workorders:detail", args=[first.pk]), **EN)
+    page = english(gw).get(reverse("workorders:detail", args=[first.pk]))
     assert second.number.encode() in page.content
 
 
@@ -298,7 +299,7 @@ def test_co_handler_adds_progress_but_cannot_report_done(wo, login, municipal_us
     assert act(login(wo.grid_a1_worker), o, "dispatch", services_dispatch).status_code == 302
     assert act(login(wo.property), o, "start", {"note": ""}).status_code == 302
     muni = login(municipal_user)
-    page = muni.get(reverse("workorders:detail", args=[o.pk]), **EN).content.decode()
+    page = english(muni).get(reverse("workorders:detail", args=[o.pk])).content.decode()
     assert reverse("workorders:act", args=[o.pk, "update"]) in page
     assert reverse("workorders:act", args=[o.pk, "report_back"]) not in page
     assert act(muni, o, "update", {"note": "升降车已到场", "photos": [photo()]}).status_code == 302

@@ -8,12 +8,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from linli.core.testing import english
 from linli.workorders.models import Channel, WorkOrder
 from linli.workorders.tests.conftest import photo
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NEW = "/workorders/new/"
 
 
@@ -33,12 +33,12 @@ def staff_post(client, wo, **data):
         "reporter_phone": "13953201234",
     }
     base.update(data)
-    return client.post(NEW, base, **EN)
+    return english(client).post(NEW, base)
 
 
 def test_desk_intake_by_name_and_phone(wo, login):
     c = login(wo.grid_a1_worker)
-    assert c.get(NEW + "?channel=desk", **EN).status_code == 200
+    assert english(c).get(NEW + "?channel=desk").status_code == 200
     r = staff_post(c, wo, photos=[photo()])
     assert r.status_code == 302
     o = WorkOrder.objects.get()
@@ -73,9 +73,9 @@ def test_resident_out_of_scope_cannot_be_picked(wo, login):
     r = staff_post(c, wo, channel=Channel.PROXY, reporter_resident=wo.zhao.pk, where="home")
     assert r.status_code == 400 and not WorkOrder.objects.exists()
     # The picker only offers residents of the worker's grids.
-    r = c.get(reverse("workorders:resident_search"), {"q": "赵"}, **EN)
+    r = english(c).get(reverse("workorders:resident_search"), {"q": "赵"})
     assert "赵嫦娥" not in r.content.decode()
-    r = c.get(reverse("workorders:resident_search"), {"q": "周"}, **EN)
+    r = english(c).get(reverse("workorders:resident_search"), {"q": "周"})
     text = r.content.decode()
     assert "周美华" in text and "138****1234" in text and "13812341234" not in text
 
@@ -123,10 +123,10 @@ def test_duplicate_suggestions_for_a_resident_home(wo, login):
     leak = wo.intake(at=timezone.now())  # in 周's dwelling
     form = {"category": wo.cats["leak"].pk, "where": "home", "description": leak.description}
     c = login(wo.grid_a1_worker)
-    r = c.get(reverse("workorders:similar"), {**form, "reporter_resident": wo.zhou.pk}, **EN)
+    r = english(c).get(reverse("workorders:similar"), {**form, "reporter_resident": wo.zhou.pk})
     assert leak.number in r.content.decode()
     # No resident picked: no home to compare with.
-    assert leak.number not in c.get(reverse("workorders:similar"), form, **EN).content.decode()
+    assert leak.number not in english(c).get(reverse("workorders:similar"), form).content.decode()
 
 
 def test_duplicate_suggestions_while_typing(wo, login):
@@ -137,7 +137,7 @@ def test_duplicate_suggestions_while_typing(wo, login):
         at=timezone.now(),  # look-alikes are searched within days of now
     )
     c = login(wo.grid_a1_worker)
-    r = c.get(
+    r = english(c).get(
         reverse("workorders:similar"),
         {
             "category": wo.cats["clutter"].pk,
@@ -145,10 +145,9 @@ def test_duplicate_suggestions_while_typing(wo, login):
             "where": "compound",
             "description": "楼道堆满纸箱和旧家具",
         },
-        **EN,
     )
     assert first.number in r.content.decode()
-    r = c.get(
+    r = english(c).get(
         reverse("workorders:similar"),
         {
             "category": wo.cats["noise"].pk,
@@ -156,7 +155,6 @@ def test_duplicate_suggestions_while_typing(wo, login):
             "where": "compound",
             "description": "楼道堆满纸箱和旧家具",
         },
-        **EN,
     )
     assert first.number not in r.content.decode()
     # Someone in another grid is not told about A1's requests.
@@ -187,10 +185,10 @@ RES_NEW = "/workorders/mine/new/"
 
 def test_resident_reports_from_home_with_photos(wo, login):
     c = login(wo.resident_user)
-    r = c.get(RES_NEW, **EN)
+    r = english(c).get(RES_NEW)
     assert r.status_code == 200 and b'class="resident"' in r.content
     assert "雨泉花园 1-1-301" in r.content.decode()
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["leak"].pk,
@@ -198,7 +196,6 @@ def test_resident_reports_from_home_with_photos(wo, login):
             "where": "home",
             "photos": [photo(f"{i}.jpg") for i in range(9)],
         },
-        **EN,
     )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
@@ -209,7 +206,7 @@ def test_resident_reports_from_home_with_photos(wo, login):
 
 def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
     c = login(wo.resident_user)
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["public_lighting"].pk,
@@ -218,12 +215,11 @@ def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
             "compound": wo.compound_a2.pk,
             "location_text": "2号楼门口",
         },
-        **EN,
     )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
     assert o.compound == wo.compound_a2 and o.grid == wo.grid_a2 and o.public_area
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["other"].pk,
@@ -231,7 +227,6 @@ def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
             "where": "other",
             "location_text": "小区门口",
         },
-        **EN,
     )
     assert r.status_code == 302
     assert WorkOrder.objects.order_by("-id").first().grid == wo.grid_a1
@@ -239,7 +234,7 @@ def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
 
 def test_resident_ten_photos_refused_and_form_kept(wo, login):
     c = login(wo.resident_user)
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["leak"].pk,
@@ -247,7 +242,6 @@ def test_resident_ten_photos_refused_and_form_kept(wo, login):
             "where": "home",
             "photos": [photo(f"{i}.jpg") for i in range(10)],
         },
-        **EN,
     )
     assert r.status_code == 400 and not WorkOrder.objects.exists()
     assert b"At most 9 photos can be attached at once." in r.content
@@ -256,7 +250,7 @@ def test_resident_ten_photos_refused_and_form_kept(wo, login):
 
 def test_resident_cannot_report_for_another_street_compound(wo, login):
     c = login(wo.resident_user)
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["leak"].pk,
@@ -264,7 +258,6 @@ def test_resident_cannot_report_for_another_street_compound(wo, login):
             "where": "compound",
             "compound": wo.compound_t.pk,
         },
-        **EN,
     )
     assert r.status_code == 400 and not WorkOrder.objects.exists()
 
