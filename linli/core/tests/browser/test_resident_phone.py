@@ -185,3 +185,44 @@ def test_an_english_phone_gets_chinese_until_english_is_picked(live_server, worl
             page.screenshot(path=str(SHOTS / "new-request-english-phone.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_each_photo_button_opens_its_own_picker(live_server, world):
+    """A page with two photo fields (progress and report-back for the lead unit): each
+    选择照片 opens the picker of its own form and lists the files beside that button."""
+    from linli.workorders import services
+    from linli.workorders.categories import ensure_default_categories
+
+    cats = ensure_default_categories(world.street)
+    order = services.workorder_intake(
+        actor=world.grid_a1_worker,
+        channel="desk",
+        category=cats["public_lighting"],
+        description="楼道灯不亮",
+        compound=world.compound_a1,
+        reporter_name="王阿姨",
+        reporter_phone="13812345678",
+    )
+    order = services.workorder_verify(actor=world.grid_a1_worker, order=order)
+    order = services.workorder_dispatch(
+        actor=world.grid_a1_worker, order=order, lead_unit=world.property_co
+    )
+    services.workorder_start(actor=world.property, order=order)
+    with phone_page(live_server.url) as page:
+        login(page, "property", "linli-test-pass-1")
+        page.goto(f"/workorders/{order.pk}/")
+        for name in ("update", "report_back"):
+            panel = page.locator(f"#action-{name}")
+            if panel.get_attribute("open") is None:
+                panel.locator("summary").click()
+        assert page.locator("label.file-button").count() == 2
+        files = {"update": "材料到了.jpg", "report_back": "修好了.jpg"}
+        for name, filename in files.items():
+            with page.expect_file_chooser() as chooser:
+                page.click(f"#action-{name} label.file-button")
+            opened = chooser.value.element.evaluate("el => el.closest('details').id")
+            assert opened == f"action-{name}"
+            chooser.value.set_files([{"name": filename, "mimeType": "image/jpeg", "buffer": b"x"}])
+        for name, filename in files.items():
+            names = page.locator(f"#action-{name} .file-names").inner_text()
+            assert names == f"已选择：{filename}"
