@@ -42,14 +42,14 @@ INSTALLED_APPS = [
     "template_partials",
     "treebeard",
     "django_tasks",
-    "django_tasks_db",
+    "linli.core.thirdparty.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "linli.accounts.middleware.IdleTimeoutMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "linli.core.middleware.LanguageMiddleware",  # Chinese unless the user chose otherwise
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -1,13 +1,79 @@
-"""Writing to the change history and the personal-data access log."""
+"""Writing to the change history and the personal-data access log, and how their verbs,
+channels and fields read on the oversight pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, PiiAccess
+
+# The verbs modules write to the change history, as people read them. A verb missing here
+# is shown as written.
+VERBS = {
+    "create": _("Created"),
+    "update": _("Changed"),
+    "move": _("Moved"),
+    "move_out": _("Moved out"),
+    "tags": _("Tags set"),
+    "import": _("Ledger import"),
+    "grant": _("Role granted"),
+    "revoke": _("Role removed"),
+    "export": _("Exported"),
+}
+
+# How clear personal data was reached (``PiiAccess.channel``).
+CHANNELS = {
+    "page": _("On a page"),
+    "api": _("Through the API"),
+    "export": _("In an Excel export"),
+}
+
+# What was shown in clear (``PiiAccess.fields``, comma separated).
+PII_FIELDS = {"id_number": _("ID number"), "phone": _("Phone")}
+
+
+# How each app's change entries read: app label -> function(changes) -> [(label, text)].
+# An app registers its own in AppConfig.ready (see ``register_change_describer``).
+_DESCRIBERS: dict[str, Callable[[dict], list[tuple[str, str]]]] = {}
+
+
+def register_change_describer(app_label: str, describe: Callable[[dict], list]) -> None:
+    _DESCRIBERS[app_label] = describe
+
+
+def describe_changes(target_type: str, changes: dict) -> list[tuple[str, str]]:
+    """(label, text) lines of one change entry, worded by the app that wrote it; an app
+    without a describer gets its keys and values as stored (they hold no clear PII)."""
+    describe = _DESCRIBERS.get(target_type.partition(".")[0])
+    if describe is not None:
+        return describe(changes or {})
+    return [(str(key), _plain(value)) for key, value in (changes or {}).items()]
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return "、".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    return str(value)
+
+
+def verb_label(verb: str) -> str:
+    return str(VERBS.get(verb, verb))
+
+
+def channel_label(channel: str) -> str:
+    return str(CHANNELS.get(channel, channel))
+
+
+def fields_label(fields: str) -> str:
+    return "、".join(str(PII_FIELDS.get(f, f)) for f in fields.split(",") if f)
 
 
 def record_change(

@@ -1,10 +1,76 @@
-"""Form pieces every module's pages share."""
+"""Form pieces every module shares: a create form submitted once (``OnceForm``), a date
+typed as 2026-03-05 and a photo picker, both showing Chinese (or the page's language)
+whatever language the phone's browser speaks.
+
+A browser draws ``<input type=date>`` and ``<input type=file>`` itself, in the language of
+the phone: an English phone shows "mm/dd/yyyy" and "Choose Files" on a Chinese page.
+``DateField`` is a text box with a 年-月-日 hint that also takes 2026/3/5, 2026.3.5,
+20260305 and 2026年3月5日; ``PhotoPicker`` hides the browser's control behind a label
+styled as a button (选择照片) and lists the chosen files beside it (core/linli.js).
+"""
 
 from __future__ import annotations
 
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
+MONTH_FORMATS = ["%Y-%m", "%Y/%m", "%Y.%m", "%Y%m", "%Y年%m月"]
+
+
+class DateText(forms.DateInput):
+    """A text box for a date; the browser draws nothing of its own."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        defaults = {
+            "placeholder": _("yyyy-mm-dd"),
+            "autocomplete": "off",
+            "inputmode": "numeric",
+            "maxlength": "11",
+            "class": "date-text",
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%Y-%m-%d")
+
+
+class DateField(forms.DateField):
+    widget = DateText
+    input_formats = DATE_FORMATS
+    default_error_messages = {
+        "invalid": _("Write the date as year-month-day, for example 2026-03-05."),
+    }
+
+
+class MonthText(forms.TextInput):
+    def __init__(self, attrs=None):
+        defaults = {
+            "placeholder": _("yyyy-mm"),
+            "autocomplete": "off",
+            "inputmode": "numeric",
+            "maxlength": "8",
+            "class": "date-text",
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})})
+
+
+class PhotoPicker(forms.ClearableFileInput):
+    """One or more photos: a 选择照片 button and the names of the chosen files."""
+
+    template_name = "core/widgets/photo_picker.html"
+    allow_multiple_selected = True
+    button_label = _("Choose photos")
+
+    def __init__(self, attrs=None):
+        defaults = {"accept": "image/*", "multiple": True, "class": "file-input"}
+        super().__init__(attrs={**defaults, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["button_label"] = self.button_label
+        return context
 
 
 def new_token() -> str:

@@ -97,6 +97,8 @@ class AuditEvent(AppendOnlyModel):
         indexes = [
             models.Index(fields=["street", "target_type", "target_id"]),
             models.Index(fields=["street", "household_id", "at"]),
+            # The street's audit trail, newest first (oversight pages).
+            models.Index(fields=["street", "at"], name="auditevent_street_at"),
         ]
         ordering = ["-at", "-id"]
         verbose_name = _("change history")
@@ -152,6 +154,8 @@ class NumberSequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["street", "key"], name="numbersequence_unique")
         ]
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
@@ -215,6 +219,8 @@ class IdempotencyKey(models.Model):
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique")
         ]
         indexes = [models.Index(fields=["created_at"])]
+        verbose_name = _("submitted form")
+        verbose_name_plural = _("submitted forms")
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"

@@ -78,6 +78,17 @@ _SHEET_HEAD = (
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; other
+    values are returned as they are. For cells holding text people typed."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""

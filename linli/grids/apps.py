@@ -22,6 +22,27 @@ class GridsConfig(AppConfig):
                 order=70,
             )
         )
+        register(
+            Entry(
+                key="pii_log",
+                label=_("Personal data access log"),
+                url_name="grids:pii_log",
+                show=lambda user: perms.can(user, perms.AUDIT_VIEW),
+                blurb=_("Who saw whose ID number or phone in full, and why"),
+                order=80,
+                menu=False,
+            )
+        )
+        register(
+            Entry(
+                key="change_log",
+                label=_("Audit trail"),
+                url_name="grids:change_log",
+                show=lambda user: perms.can(user, perms.AUDIT_VIEW),
+                blurb=_("Who changed what, and when"),
+                order=81,
+            )
+        )
         register_notice("no_role", _no_role)
         register_notice("volunteer", _volunteer)
 

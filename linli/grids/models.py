@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from linli.core.models import AuditEvent, PiiAccess
+
 from .scope import ScopeSpec
 
 
@@ -205,3 +207,27 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.node}"
+
+
+class StreetAuditEvent(AuditEvent):
+    """The change history as the oversight pages read it: core keeps the log, this proxy
+    tells the scope engine that node roles reach the rows of their street. Which of those
+    rows a role below the street sees is narrowed by the target (see ``oversight``)."""
+
+    scope = ScopeSpec(node=None)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+
+
+class StreetPiiAccess(PiiAccess):
+    """The personal-data access log as the oversight pages read it (see StreetAuditEvent)."""
+
+    scope = ScopeSpec(node=None)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("personal data access record")
+        verbose_name_plural = _("personal data access records")

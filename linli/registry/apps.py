@@ -22,3 +22,10 @@ class RegistryConfig(AppConfig):
             every=dt.timedelta(minutes=1),
             label=_("Count households, residents and tags where they changed"),
         )
+
+        from linli.core.audit import register_change_describer
+
+        from .views.households import _change_lines
+
+        # The oversight pages word household and resident changes as the household file does.
+        register_change_describer("registry", _change_lines)

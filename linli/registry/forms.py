@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.errors import InvalidInput
+from linli.core.forms import DateField
 
 from . import services
 from .models import Gender, Relation, ResidenceStatus, Tag, Tenure
@@ -45,10 +46,9 @@ class ResidentForm(forms.Form):
         choices=[("", _("Not given (taken from the ID number)")), *Gender.choices],
         required=False,
     )
-    birth_date = forms.DateField(
+    birth_date = DateField(
         label=_("Birth date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Taken from the ID number when one is given."),
     )
     token = forms.CharField(widget=forms.HiddenInput, required=False)

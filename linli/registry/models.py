@@ -483,6 +483,8 @@ class HouseholdTag(StreetOwned):
             models.UniqueConstraint(fields=["household", "tag"], name="household_tag_unique")
         ]
         indexes = [models.Index(fields=["street", "tag"])]
+        verbose_name = _("household tag")
+        verbose_name_plural = _("household tags")
 
 
 class ResidentTag(StreetOwned):
@@ -497,6 +499,8 @@ class ResidentTag(StreetOwned):
             models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_unique")
         ]
         indexes = [models.Index(fields=["street", "tag"])]
+        verbose_name = _("resident tag")
+        verbose_name_plural = _("resident tags")
 
 
 class FacilityKind(models.TextChoices):
@@ -587,6 +591,8 @@ class PlaceCount(StreetOwned):
         constraints = [
             models.UniqueConstraint(fields=["street", "kind", "place_id"], name="placecount_unique")
         ]
+        verbose_name = _("kept count")
+        verbose_name_plural = _("kept counts")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.place_id}: {self.households}/{self.residents}"
@@ -601,6 +607,10 @@ class CountsStale(models.Model):
         GridNode, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("street to recount")
+        verbose_name_plural = _("streets to recount")
 
     def __str__(self) -> str:
         return f"{self.street_id} changed {self.changed_at:%H:%M}"

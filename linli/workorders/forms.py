@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from linli.core.attachments import max_count
-from linli.core.forms import OnceForm
+from linli.core.forms import MONTH_FORMATS, DateField, MonthText, OnceForm, PhotoPicker
 
 from .models import Channel, ProxyConsent
 from .workflow import Satisfaction, Status
@@ -23,14 +23,10 @@ from .workflow import Satisfaction, Status
 TEXTAREA = {"rows": 3}
 
 
-class MultiplePhotoInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class PhotosField(forms.FileField):
     """Zero or more photos; the service checks format, size and count (one message per file)."""
 
-    widget = MultiplePhotoInput
+    widget = PhotoPicker
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -40,7 +36,6 @@ class PhotosField(forms.FileField):
             _("Up to %(count)d photos (JPEG, PNG, WebP or HEIC).") % {"count": max_count()},
         )
         super().__init__(**kwargs)
-        self.widget.attrs.update({"accept": "image/*", "multiple": True})
 
     def clean(self, data, initial=None):
         if not data:
@@ -394,12 +389,8 @@ class ListFilterForm(forms.Form):
         choices=[("", _("Any")), ("open", _("Open")), *Status.choices],
     )
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False)
-    created_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    created_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    created_from = DateField(label=_("From"), required=False)
+    created_to = DateField(label=_("To"), required=False)
     number = forms.CharField(label=_("Number"), max_length=24, required=False)
 
     def __init__(self, *args, nodes=(), categories=(), units=(), **kwargs):
@@ -430,17 +421,9 @@ GROUP_CHOICES = [
 class MetricsForm(forms.Form):
     """Period (a month, or a date range), scope node, grouping, optional unit and category."""
 
-    month = forms.CharField(
-        label=_("Month"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "month"}),
-    )
-    start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    month = forms.CharField(label=_("Month"), required=False, widget=MonthText)
+    start = DateField(label=_("From"), required=False)
+    end = DateField(label=_("To (inclusive)"), required=False)
     node = forms.TypedChoiceField(
         label=pgettext_lazy("metrics scope", "Area"), coerce=int, required=False
     )
@@ -460,10 +443,12 @@ class MetricsForm(forms.Form):
         value = (self.cleaned_data.get("month") or "").strip()
         if not value:
             return None
-        try:
-            return dt.datetime.strptime(value, "%Y-%m").date()
-        except ValueError:
-            raise forms.ValidationError(_("Enter a month as YYYY-MM.")) from None
+        for pattern in MONTH_FORMATS:
+            try:
+                return dt.datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        raise forms.ValidationError(_("Enter a month as YYYY-MM."))
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import pii
@@ -95,7 +96,7 @@ class Category(StreetOwned):
     )
     auto_escalate = models.BooleanField(_("escalate automatically when overdue"), default=True)
     active = models.BooleanField(_("active"), default=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     scope = ScopeSpec(node=None)
 
@@ -192,23 +193,46 @@ class WorkOrder(StreetOwned):
         blank=True,
         related_name="work_orders",
         db_index=False,
+        verbose_name=_("dwelling"),
     )
     building = models.ForeignKey(
-        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders"
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+        verbose_name=_("building"),
     )
     compound = models.ForeignKey(
-        Compound, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders"
+        Compound,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="work_orders",
+        verbose_name=_("compound"),
     )
     location_text = models.CharField(_("location"), max_length=200, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     grid = models.ForeignKey(
-        GridNode, on_delete=models.PROTECT, related_name="work_orders", db_index=False
+        GridNode,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+        db_index=False,
+        verbose_name=_("grid"),
     )
     public_area = models.BooleanField(_("public area"), default=False)
 
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="work_orders", db_index=False
+        Category,
+        on_delete=models.PROTECT,
+        related_name="work_orders",
+        db_index=False,
+        verbose_name=_("category"),
     )
     description = models.TextField(_("description"))
     status = models.CharField(
@@ -256,13 +280,13 @@ class WorkOrder(StreetOwned):
     satisfaction_comment = models.CharField(_("comment"), max_length=300, blank=True)
 
     created_at = models.DateTimeField(_("accepted at"))
-    updated_at = models.DateTimeField(auto_now=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    reported_done_at = models.DateTimeField(null=True, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    reported_done_at = models.DateTimeField(_("reported done at"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     scope = ScopeSpec(
         node="grid",
@@ -450,6 +474,11 @@ class WorkOrderEvent(TimelineEvent):
         verbose_name_plural = _("work-order events")
 
     COPIED = ("grid_id", "category_id")  # the order's columns each event carries a copy of
+
+    def __str__(self) -> str:
+        from .views.display import verb_label  # the pages' wording; views import models
+
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {verb_label(self.verb)}"
 
 
 class PhotoKind(models.TextChoices):

@@ -7,14 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from linli.accounts.models import User
+from linli.testing import english
 
 pytestmark = pytest.mark.django_db
 
 
 def post_login(client, username, password):
-    return client.post(
-        "/accounts/login/", {"username": username, "password": password}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    return english(client).post("/accounts/login/", {"username": username, "password": password})
 
 
 def test_login_and_logout(client, world, password):

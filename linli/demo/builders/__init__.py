@@ -7,13 +7,15 @@ run in list order inside one transaction, after everything listed before them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from linli.accounts.models import User
 from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment
-from linli.registry.models import Household, Resident
+from linli.registry.models import Building, Household, Resident
 
 from . import registry, workorders
 from .context import DEMO_PASSWORD, STREET_CODE, DemoContext
@@ -53,16 +55,18 @@ def demo_street() -> GridNode | None:
     return GridNode.objects.filter(kind=NodeKind.STREET, code=STREET_CODE).first()
 
 
-def build_demo(log: Callable[[str], None] = print) -> DemoContext:
+def build_demo(log: Callable[[str], None] = print, today: dt.date | None = None) -> DemoContext:
     """Build the whole demo street on a database that does not have it yet.
 
     All or nothing: one transaction, so a failing builder leaves no half street.
     Raises DemoConflict, before writing anything, if a demo username is taken.
+    ``today`` is the build day (default: today in Shanghai): the requests are dated
+    back from its start, so the same seed and day always give the same street.
     """
     taken = conflicts()
     if taken:
         raise DemoConflict(", ".join(taken))
-    ctx = DemoContext.fresh(log=log)
+    ctx = DemoContext.fresh(log=log, today=today)
     with transaction.atomic():
         for builder in BUILDERS:
             builder(ctx)
@@ -77,28 +81,71 @@ def summary(street: GridNode) -> dict[str, int]:
     }
 
 
-def login_rows(street: GridNode, usernames: list[str] | None = None) -> list[tuple[str, ...]]:
-    """(username, role, scope, password) for each demo login that exists in the street."""
-    usernames = LOGIN_USERNAMES if usernames is None else usernames
+# Order of the printed logins after the six above: by role, then by username.
+ROLE_ORDER = [
+    Role.STREET_ADMIN,
+    Role.CADRE,
+    Role.GRID_WORKER,
+    Role.UNIT_STAFF,
+    Role.VOLUNTEER,
+    Role.RESIDENT,
+]
+
+
+def _natural(username: str) -> tuple[str, int]:
+    """gridleader2 before gridleader10."""
+    stem = username.rstrip("0123456789")
+    digits = username[len(stem) :]
+    return stem, int(digits) if digits else 0
+
+
+def login_rows(street: GridNode) -> list[tuple[str, str, str, str]]:
+    """(username, role, scope, password) for every demo login of the street but the
+    building leaders (see ``building_leader_rows``): the six main logins first, then the
+    other grid leaders, then the unit staff. A unit login's scope names its unit."""
     grants = (
-        StaffAssignment.objects.filter(street=street, user__username__in=usernames)
+        StaffAssignment.objects.filter(street=street)
+        .exclude(role=Role.BUILDING_LEADER)
         .select_related("user", "node", "unit")
-        .order_by("id")
     )
-    by_user = {g.user.username: g for g in grants}
+
+    def order(grant: StaffAssignment):
+        name = grant.user.username
+        main = LOGIN_USERNAMES.index(name) if name in LOGIN_USERNAMES else len(LOGIN_USERNAMES)
+        return main, ROLE_ORDER.index(grant.role), _natural(name)
+
     rows = []
-    for username in usernames:
-        grant = by_user.get(username)
-        if grant is None:
-            continue
-        scope = grant.node.name if grant.unit is None else f"{grant.unit.name} ({grant.node.name})"
-        rows.append((username, str(Role(grant.role).label), scope, DEMO_PASSWORD))
+    for grant in sorted(grants, key=order):
+        if grant.unit is not None:
+            scope = f"{grant.unit.name} ({grant.node.name})"
+        else:
+            scope = grant.node.name
+        rows.append((grant.user.username, str(Role(grant.role).label), scope, DEMO_PASSWORD))
     return rows
 
 
-def other_grid_leaders(street: GridNode) -> list[str]:
-    """Usernames of the grid leaders besides gridleader1 (same demo password)."""
-    names = StaffAssignment.objects.filter(
-        street=street, role=Role.GRID_WORKER, user__username__startswith="gridleader"
-    ).values_list("user__username", flat=True)
-    return sorted((n for n in names if n != "gridleader1"), key=lambda n: (len(n), n))
+def building_leader_rows(street: GridNode) -> list[tuple[str, str, str, str]]:
+    """The building leaders (楼组长), one row per compound: (first … last username, role,
+    compound and building numbers, password). Each leads one building, in number order."""
+    buildings = (
+        Building.objects.filter(street=street, leader__isnull=False)
+        .select_related("compound", "leader")
+        .order_by("leader__username")
+    )
+    by_compound: dict[str, list[Building]] = {}
+    for building in buildings:
+        by_compound.setdefault(building.compound.name, []).append(building)
+    label = str(Role.BUILDING_LEADER.label)
+    rows = []
+    for compound, led in by_compound.items():
+        first, last = led[0], led[-1]
+        names = first.leader.username
+        numbers = _("building %(number)s") % {"number": first.number}
+        if len(led) > 1:
+            names = f"{names} … {last.leader.username}"
+            numbers = _("buildings %(first)s–%(last)s, one each") % {
+                "first": first.number,
+                "last": last.number,
+            }
+        rows.append((names, label, f"{compound} {numbers}", DEMO_PASSWORD))
+    return rows

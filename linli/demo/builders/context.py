@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from faker import Faker
 
 SEED = 20211013  # fixed: same street, names and ID numbers on every fresh build
@@ -43,11 +44,15 @@ class DemoContext:
     residents: list[Any] = field(default_factory=list)
     users: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, Any] = field(default_factory=dict)
-    today: dt.date = field(default_factory=dt.date.today)
+    # The build day (Shanghai time): the demo's requests run up to the start of this day.
+    today: dt.date = field(default_factory=timezone.localdate)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def fresh(cls, log: Callable[[str], None] = print) -> DemoContext:
+    def fresh(cls, log: Callable[[str], None] = print, today: dt.date | None = None) -> DemoContext:
         faker = Faker("zh_CN")
         faker.seed_instance(SEED)
-        return cls(rng=random.Random(SEED), faker=faker, log=log)
+        ctx = cls(rng=random.Random(SEED), faker=faker, log=log)
+        if today is not None:
+            ctx.today = today
+        return ctx

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.contrib.auth.hashers import make_password
-
 from linli.accounts.models import User
 from linli.core import pii
 from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment, Unit, UnitKind
@@ -473,7 +471,7 @@ def build_people(ctx: DemoContext) -> None:
         User(
             username=f"louzu{i:03d}",
             display_name=person.name,
-            password=make_password(None),
+            password=demo_hash,
         )
         for i, (_building, person) in enumerate(leaders, start=1)
     ]

@@ -7,14 +7,19 @@
   verified on site with a photo → dispatched to 慧海物业 with 虹口区市政养护公司 (lift
   truck) as co-handler → done → checked → 满意 → closed;
 * the 9 pm power cut at 榆兰新村 2号楼 (urgent, clock hours), handled the same night;
-* about 150 more orders over the last ten weeks across every grid, category and
-  channel, ending in every state: closed (some after rework or a 不满意), waiting
-  for follow-up, check, report-back, start, dispatch or verification, returned,
-  rejected, merged duplicates, withdrawn; some escalated, extended, or overdue now.
+* about 170 more orders across every grid, category and channel, received day by day
+  from the first of last month up to the day before the build, ending in every state.
+  Like a real street: what came in more than a few days ago is mostly settled (closed,
+  some after rework or a 不满意; a few rejected, withdrawn or merged as duplicates),
+  what came in during the last days is still on its way (waiting for verification,
+  dispatch, start, report-back, check or follow-up, or returned), and a handful are
+  stuck for weeks, overdue and escalated. So last month is nearly all closed and this
+  month's 结案率 is what a street would see on this day of the month.
 
 Deterministic: every choice comes from the context's seeded ``rng`` and every
 moment is an offset back from the start of the build day (``ctx.today``), passed
-to the services as ``at`` — nothing happens later than the build itself.
+to the services as ``at`` — nothing happens later than the start of the build day,
+and the same seed and day always give the same requests.
 """
 
 from __future__ import annotations
@@ -119,23 +124,53 @@ TEXTS = {
 
 CHANNELS = [Channel.DESK, Channel.DESK, Channel.PROXY, Channel.HOTLINE, Channel.WECHAT_GROUP]
 
-# Final states and how many plain orders end in each (on top of the two stories).
+# Final states and how many plain orders end in each (on top of the two stories). A real
+# street closes most requests within days, so only the last few days' requests are open;
+# ``stuck_*`` requests stay at that state for weeks and are overdue and escalated.
 PLAN = [
-    ("closed", 50),
+    ("closed", 130),
     ("closed_rework", 10),
     ("closed_dissatisfied", 6),
-    ("followed_up", 4),
-    ("checked", 6),
-    ("reported_done", 6),
-    ("in_progress", 10),
-    ("dispatched", 6),
-    ("returned", 2),
-    ("verified", 5),
-    ("accepted", 8),
-    ("rejected", 3),
-    ("merged", 4),
+    ("followed_up", 2),
+    ("checked", 2),
+    ("reported_done", 2),
+    ("in_progress", 3),
+    ("dispatched", 2),
+    ("returned", 1),
+    ("verified", 1),
+    ("accepted", 3),
+    ("stuck_verified", 1),
+    ("stuck_dispatched", 1),
+    ("stuck_in_progress", 2),
+    ("rejected", 4),
+    ("merged", 3),
     ("withdrawn", 3),
 ]
+# Settled requests: received at any time of the period (at least this many days ago).
+SETTLED = {"closed", "closed_rework", "closed_dissatisfied", "rejected", "withdrawn"}
+SETTLED_MIN_DAYS = 0.5  # one slot per settled request, each under half a day: every day has some
+# Open requests: received this many days before the build day (low, high), by the state they
+# are left in (under 1: yesterday).
+OPEN_DAYS = {
+    "accepted": (0.02, 1.5),
+    "verified": (0.02, 2),
+    "merged": (0.02, 2.5),
+    "dispatched": (0.5, 3),
+    "returned": (0.5, 3),
+    "in_progress": (1, 4),
+    "reported_done": (1, 3.5),
+    "checked": (1.5, 4),
+    "followed_up": (2, 4.5),
+}
+# Stuck requests: weeks old, past any deadline of their categories (at most 5 working days,
+# which even around the Spring Festival or National Day is well under three weeks).
+STUCK_DAYS = (22, 27.5)
+STUCK_CATEGORIES = ["public_lighting", "sanitation", "clutter"]
+# The longest a request's steps may take, in hours (verify … close, the slowest draw of
+# each step; a rework or a 不满意 adds a round): younger requests move faster.
+PATH_HOURS = {"closed_rework": 123, "closed_dissatisfied": 147}
+DEFAULT_PATH_HOURS = 81
+LATE_STRETCH = 3.0  # a late request's slowest path is three times its time allowed
 
 
 def _photo(ctx: DemoContext, label: str) -> SimpleUploadedFile:
@@ -193,14 +228,18 @@ def _handler_of(ctx: DemoContext, unit) -> object | None:
 
 
 class _Story:
-    """Walks one order through the services, each step a little later than the last."""
+    """Walks one order through the services, each step a little later than the last.
+
+    ``pace`` (at most 1) shortens every step of a request received recently, so that
+    its whole path fits before the build day begins."""
 
     def __init__(self, ctx: DemoContext, order: WorkOrder, at: dt.datetime, worker):
         self.ctx, self.order, self.at, self.worker = ctx, order, at, worker
+        self.pace = 1.0
 
     def later(self, low: float, high: float) -> dt.datetime:
         """A moment ``low``..``high`` hours after the last step, never after the build day began."""
-        step = dt.timedelta(hours=self.ctx.rng.uniform(low, high))
+        step = dt.timedelta(hours=self.ctx.rng.uniform(low, high) * self.pace)
         self.at = min(self.at + step, self.ctx.extra["wo_anchor"] - dt.timedelta(minutes=1))
         return self.at
 
@@ -457,6 +496,11 @@ def _power_cut(ctx: DemoContext, cats, grids, anchor) -> WorkOrder:
 RESIDENT1_OUTCOMES = ["checked", "in_progress", "accepted", "closed", "closed_rework"]
 
 
+def period_start(today: dt.date) -> dt.date:
+    """The first day of last month: the demo's requests run from it to the day before ``today``."""
+    return (today.replace(day=1) - DAY).replace(day=1)
+
+
 def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
     rng = ctx.rng
     codes = list(TEXTS)
@@ -471,11 +515,14 @@ def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
     rng.shuffle(outcomes)
     # Duplicates last, so there are open requests to be duplicates of.
     outcomes.sort(key=lambda name: name == "merged")
+    ages = _ages(rng, outcomes, (ctx.today - period_start(ctx.today)).days)
     resident_left = list(RESIDENT1_OUTCOMES) if home is not None else []
     made: list[WorkOrder] = []
-    for i, outcome in enumerate(outcomes):
+    for i, (outcome, days_back) in enumerate(zip(outcomes, ages, strict=True)):
         grid = grid_list[i % len(grid_list)] if i % 3 else rng.choice(grid_list)
         code = codes[i % len(codes)] if i % 4 else rng.choice(codes)
+        if outcome.startswith("stuck_"):
+            code = rng.choice(STUCK_CATEGORIES)
         text, place_detail = rng.choice(TEXTS[code])
         self_service = outcome in resident_left
         if self_service:
@@ -483,7 +530,7 @@ def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
             grid = grids[home.grid_id]
             code = rng.choice(["leak", "doors_windows", "water_electric", "assistance"])
             text, place_detail = rng.choice(TEXTS[code])
-        at = anchor - dt.timedelta(days=_days_back(rng, outcome))
+        at = anchor - dt.timedelta(days=days_back)
         at = at.replace(hour=rng.randint(8, 18), minute=rng.choice([0, 10, 20, 30, 40, 50]))
         household = home if self_service else rng.choice(grid.households)
         kwargs: dict = {}
@@ -538,16 +585,27 @@ def _plain_orders(ctx: DemoContext, cats, grids, anchor) -> list[WorkOrder]:
     return made
 
 
-def _days_back(rng, outcome: str) -> float:
-    """Closed requests spread over ten weeks; open ones are recent, a few of them old
-    enough to be overdue now."""
-    if outcome in ("accepted", "verified"):
-        return rng.uniform(1, 3)
-    if outcome in ("closed", "closed_rework", "closed_dissatisfied", "rejected", "withdrawn"):
-        return rng.uniform(9, 70)
-    if outcome == "merged":
-        return rng.uniform(1, 3)
-    return rng.uniform(3, 8) if rng.random() < 0.7 else rng.uniform(8, 21)
+def _ages(rng, outcomes: list[str], period_days: int) -> list[float]:
+    """How many days before the build day each request was received (same order as
+    ``outcomes``). Settled requests are spread evenly over the whole period, one slot
+    each with some jitter, so every day of it has requests; open ones are recent, stuck
+    ones weeks old. ``period_days`` (28 to 61: from the first of last month) bounds them all.
+    """
+    settled = [i for i, outcome in enumerate(outcomes) if outcome in SETTLED]
+    span = period_days - SETTLED_MIN_DAYS
+    slots = [
+        SETTLED_MIN_DAYS + span * (k + rng.random()) / len(settled) for k in range(len(settled))
+    ]
+    rng.shuffle(slots)
+    ages = [0.0] * len(outcomes)
+    for i, age in zip(settled, slots, strict=True):
+        ages[i] = age
+    for i, outcome in enumerate(outcomes):
+        if outcome in SETTLED:
+            continue
+        low, high = STUCK_DAYS if outcome.startswith("stuck_") else OPEN_DAYS[outcome]
+        ages[i] = min(rng.uniform(low, high), period_days - 0.01)
+    return ages
 
 
 def _duplicate_target(made: list[WorkOrder]) -> WorkOrder | None:
@@ -574,6 +632,13 @@ def _lead(ctx: DemoContext, order: WorkOrder):
 def _walk(ctx: DemoContext, order: WorkOrder, at, grid: _Grid, outcome: str, made) -> WorkOrder:
     rng = ctx.rng
     s = _Story(ctx, order, at, grid.worker)
+    # Most requests are done well within their deadline, about one in eight runs late.
+    path = PATH_HOURS.get(outcome, DEFAULT_PATH_HOURS)
+    room = (ctx.extra["wo_anchor"] - at) / HOUR - 1
+    budget = (order.resolve_due - at) / HOUR * (LATE_STRETCH if rng.random() < 0.12 else 1.4)
+    s.pace = min(1.0, room / path, budget / path)
+    if outcome.startswith("stuck_"):
+        return _stuck(ctx, s, outcome.removeprefix("stuck_"))
     if outcome == "accepted":
         return s.order
     if outcome == "withdrawn":
@@ -656,11 +721,28 @@ def _walk(ctx: DemoContext, order: WorkOrder, at, grid: _Grid, outcome: str, mad
     return s.order
 
 
+def _stuck(ctx: DemoContext, s: _Story, state: str) -> WorkOrder:
+    """A request left at ``state`` for weeks: past its deadline, escalated to the neighbourhood."""
+    s.verify(photo=False)
+    if state in ("dispatched", "in_progress"):
+        lead = _lead(ctx, s.order)
+        s.dispatch(lead=lead, in_house=lead is None)
+    if state == "in_progress":
+        s.start()
+    at = min(
+        max(s.order.resolve_due, s.at) + HOUR, ctx.extra["wo_anchor"] - dt.timedelta(minutes=1)
+    )
+    return services.workorder_escalate(
+        actor=s.worker, order=s.order, reason="逾期未办结，提请居民区协调。", at=at
+    )
+
+
 def _maybe_overdue(ctx: DemoContext, s: _Story) -> WorkOrder:
-    """Some open orders stay stuck past their deadline; a few of those are escalated or extended."""
+    """Some open orders stay past their deadline; a few of those are escalated or extended.
+    Judged at the start of the build day, not the clock's now, so a day's demo is one street."""
     rng = ctx.rng
     order = s.order
-    now = timezone.now()
+    now = ctx.extra["wo_anchor"]
     if (
         order.resolve_due < now
         and rng.random() < 0.5

@@ -17,7 +17,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
-from django.utils import translation
+from django.test import Client
+from django.utils import timezone, translation
 
 from linli.core import pii
 from linli.demo.builders import BUILDERS, LOGIN_USERNAMES, build_demo, demo_street
@@ -37,6 +38,7 @@ from linli.registry.models import (
     ResidentTag,
     Tenure,
 )
+from linli.workorders.models import WorkOrder
 
 User = get_user_model()
 
@@ -49,6 +51,11 @@ def checksum(n: int = 400) -> str:
     for tenure in Household.objects.order_by("id").values_list("tenure", flat=True)[:n]:
         digest.update(tenure.encode())
     digest.update(f"{Resident.objects.count()}/{Household.objects.count()}".encode())
+    orders = WorkOrder.objects.order_by("id").values_list(
+        "number", "status", "category__code", "created_at", "closed_at", "resolve_due"
+    )
+    for row in orders:
+        digest.update(repr(row).encode())
     return digest.hexdigest()
 
 
@@ -62,6 +69,8 @@ def counts() -> dict[str, int]:
 def demo(django_db_setup, django_db_blocker):
     """Build once, throw it away, build again through the command: the second build is the
     one the tests read, and both builds' checksums are kept for the determinism test."""
+    # One build day for both builds, even if the clock passes midnight between them.
+    today = timezone.localdate()
     with django_db_blocker.unblock(), transaction.atomic():
         before = transaction.savepoint()
         seen = {}
@@ -71,7 +80,7 @@ def demo(django_db_setup, django_db_blocker):
 
         BUILDERS.append(record)  # as a later module's builder would be
         try:
-            build_demo(log=lambda line: None)
+            build_demo(log=lambda line: None, today=today)
         finally:
             BUILDERS.remove(record)
         first = checksum()
@@ -79,7 +88,7 @@ def demo(django_db_setup, django_db_blocker):
         assert demo_street() is None
         out = io.StringIO()
         with translation.override("en"):
-            call_command("demo", stdout=out)
+            call_command("demo", stdout=out, today=today)
         yield SimpleNamespace(
             first_checksum=first,
             seen_by_later_builder=seen,
@@ -280,6 +289,52 @@ def test_demo_logins_have_their_roles_and_the_demo_password(demo, db):
     assert node("榆兰第二责任区").leader.username == "gridleader1"
     assert Resident.objects.get(user__username="resident1").grid.name == "榆兰第二责任区"
     assert Resident.objects.get(user__username="volunteer1").grid.name == "榆兰第二责任区"
+
+
+def test_every_demo_role_logs_in_with_the_demo_password(demo, db):
+    """One login per role through the login page, building leaders (louzu…) included."""
+    by_role: dict[str, str] = {}
+    for role, username in (
+        StaffAssignment.objects.filter(street=demo.street)
+        .order_by("user__username")
+        .values_list("role", "user__username")
+    ):
+        by_role.setdefault(role, username)
+    assert set(by_role) == set(Role.values)
+    for role, username in by_role.items():
+        client = Client()
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, (role, username)
+        assert client.session["_auth_user_id"] == str(User.objects.get(username=username).pk)
+    leaders = User.objects.filter(username__startswith="louzu")
+    assert leaders.count() == Building.objects.filter(street=demo.street).count()
+    assert all(u.check_password(DEMO_PASSWORD) for u in leaders)
+
+
+def test_the_command_prints_every_login_with_its_role_and_scope(demo, db):
+    lines = demo.output.splitlines()
+    with translation.override("en"):  # the command ran in English
+        labels = {role: str(label) for role, label in Role.choices}
+    grants = StaffAssignment.objects.filter(street=demo.street).select_related(
+        "user", "node", "unit"
+    )
+    for grant in grants.exclude(role=Role.BUILDING_LEADER):
+        line = next(x for x in lines if x.split() and x.split()[0] == grant.user.username)
+        assert labels[grant.role] in line
+        assert (grant.unit.name if grant.unit else grant.node.name) in line
+        assert DEMO_PASSWORD in line
+    for unit_login in ("shenhong1", "gangli1", "shizheng1", "power1", "chengguan1", "police1"):
+        assert any(x.startswith(unit_login + " ") for x in lines)
+    # Building leaders: one line per compound naming the range of usernames and buildings.
+    for building in Building.objects.filter(street=demo.street).select_related(
+        "compound", "leader"
+    ):
+        line = next(x for x in lines if f" {building.compound.name} " in x and "louzu" in x)
+        first, _dots, last = line.split()[:3]
+        assert first <= building.leader.username <= last
+        assert labels[Role.BUILDING_LEADER] in line
 
 
 def test_every_building_has_a_building_leader_with_the_role(demo, db):

@@ -3,6 +3,7 @@ import pytest
 from linli.accounts.models import User
 from linli.core.models import AuditEvent
 from linli.grids.models import Role, StaffAssignment
+from linli.testing import english
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_street_admin_grants_a_new_grid_worker(login, world):
 
 def test_weak_password_creates_nothing(login, world):
     client = login(world.admin)
-    response = client.post(
+    response = english(client).post(
         "/people/",
         {
             "username": "weak",
@@ -37,7 +38,6 @@ def test_weak_password_creates_nothing(login, world):
             "role": Role.GRID_WORKER,
             "node": world.grid_a2.pk,
         },
-        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
     assert not User.objects.filter(username="weak").exists()
@@ -112,7 +112,7 @@ def test_other_street_admin_cannot_remove_our_grants(login, world):
 
 def test_people_page_filters_by_name_and_role_within_scope(login, world):
     client = login(world.admin)
-    everyone = client.get("/people/", HTTP_ACCEPT_LANGUAGE="en").context["page"].paginator.count
+    everyone = english(client).get("/people/").context["page"].paginator.count
     assert (
         everyone == StaffAssignment.objects.filter(node__path__startswith=world.street.path).count()
     )

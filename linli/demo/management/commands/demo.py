@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,9 +11,9 @@ from django.utils.translation import gettext as _
 from linli.demo.builders import (
     DemoConflict,
     build_demo,
+    building_leader_rows,
     demo_street,
     login_rows,
-    other_grid_leaders,
     summary,
 )
 
@@ -22,6 +23,17 @@ class Command(BaseCommand):
         "Build the deterministic demo street (3 neighbourhoods, 7 grids, 3,000 households) "
         "and print the demo logins. If it is already loaded, only print them."
     )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            help=(
+                "Build the street as if today were this day (YYYY-MM-DD): the requests run "
+                "up to its start. Default: today. For reproducible screenshots and tests."
+            ),
+        )
 
     def handle(self, *args, **options):
         street = demo_street()
@@ -33,7 +45,9 @@ class Command(BaseCommand):
         else:
             started = time.monotonic()
             try:
-                ctx = build_demo(log=lambda line: self.stdout.write(f"  {line}"))
+                ctx = build_demo(
+                    log=lambda line: self.stdout.write(f"  {line}"), today=options["today"]
+                )
             except DemoConflict as exc:
                 raise CommandError(
                     _(
@@ -53,17 +67,11 @@ class Command(BaseCommand):
         )
         self.stdout.write("")
         header = (_("Username"), _("Role"), _("Scope"), _("Password"))
-        rows = [header, *login_rows(street)]
+        rows = [header, *login_rows(street), *building_leader_rows(street)]
         widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
         for row in rows:
             cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)]
             self.stdout.write("  ".join(cells).rstrip())
-        others = other_grid_leaders(street)
-        if others:
-            self.stdout.write("")
-            self.stdout.write(
-                _("Other grid leaders (same password): %(names)s") % {"names": ", ".join(others)}
-            )
 
 
 def _width(text: str) -> int:

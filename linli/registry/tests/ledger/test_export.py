@@ -14,6 +14,7 @@ from linli.core.models import PiiAccess
 from linli.registry.ledger.export import neutralise
 from linli.registry.ledger.services import ledger_preview
 from linli.registry.models import ImportStatus, Resident
+from linli.testing import english
 
 from .conftest import upload
 
@@ -75,9 +76,9 @@ def test_export_follows_the_search_filters(world, login):
 def test_unmasked_export_needs_a_reason_and_is_logged(world, login):
     client = login(world.cadre)
     url = reverse("registry:export_residents")
-    form = client.get(url, {"unmask": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    form = english(client).get(url, {"unmask": "1"})
     assert form.status_code == 200 and b"access log" in form.content
-    refused = client.post(url, {"reason": "  "}, HTTP_ACCEPT_LANGUAGE="en")
+    refused = english(client).post(url, {"reason": "  "})
     assert refused.status_code == 400 and PiiAccess.objects.count() == 0
     response = client.post(url + "?q=", {"reason": "核对高龄补贴名单"})
     assert response.status_code == 200

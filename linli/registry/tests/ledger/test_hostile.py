@@ -11,6 +11,7 @@ from django.utils import translation
 
 from linli.registry.ledger.services import ledger_preview
 from linli.registry.models import ImportJob, ImportStatus, Resident
+from linli.testing import english
 
 from .conftest import (
     HEADERS,
@@ -157,12 +158,11 @@ def test_unparseable_sheet(world):
 def test_hostile_upload_through_the_page_gives_a_message_not_a_500(world, login):
     client = login(world.cadre)
     data = raw_xlsx(BILLION_LAUGHS + GOOD_SHEET.split("?>", 1)[1])
-    response = client.post(
+    response = english(client).post(
         reverse("registry:import"), {"street": world.street.pk, "file": upload(data)},
-        HTTP_ACCEPT_LANGUAGE="en",
     )  # fmt: skip
     assert response.status_code == 302
-    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    page = english(client).get(response["Location"])
     assert page.status_code == 200
     assert "DOCTYPE/ENTITY" in page.content.decode()
     assert 'id="commit-form"' not in page.content.decode()

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from linli.registry.models import ImportJob, ImportStatus, Resident
+from linli.testing import english
 
 from .conftest import NEW_IDS, row, upload, xlsx_bytes
 
@@ -34,27 +35,27 @@ def test_anonymous_is_sent_to_login(client):
 
 def test_wizard_upload_preview_commit_result(world, login):
     client = login(world.cadre)
-    page = client.get(reverse("registry:import"), HTTP_ACCEPT_LANGUAGE="en")
+    page = english(client).get(reverse("registry:import"))
     assert page.status_code == 200 and reverse("registry:import_template").encode() in page.content
     response = client.post(
         reverse("registry:import"), {"street": world.street.pk, "file": upload(xlsx_bytes(ROWS))}
     )
     assert response.status_code == 302
     job = ImportJob.objects.get()
-    preview = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    preview = english(client).get(response["Location"])
     html = preview.content.decode()
     assert 'id="commit-form"' in html and job.sha256 in html
     assert not Resident.objects.filter(name="马大爷").exists()
     commit_url = reverse("registry:import_commit", args=[job.pk])
-    done = client.post(commit_url, {"sha256": job.sha256}, HTTP_ACCEPT_LANGUAGE="en")
+    done = english(client).post(commit_url, {"sha256": job.sha256})
     assert done.status_code == 302
-    result = client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    result = english(client).get(done["Location"]).content.decode()
     assert 'id="import-result"' in result and "The ledger was imported." in result
     assert Resident.objects.filter(name__in=["马大爷", "何阿姨"]).count() == 2
     # A second click (or a replayed POST) imports nothing more.
-    again = client.post(commit_url, {"sha256": job.sha256}, HTTP_ACCEPT_LANGUAGE="en")
+    again = english(client).post(commit_url, {"sha256": job.sha256})
     assert again.status_code == 302
-    message = client.get(again["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    message = english(client).get(again["Location"]).content.decode()
     assert "already been imported" in message
     assert Resident.objects.filter(name__in=["马大爷", "何阿姨"]).count() == 2
     assert ImportJob.objects.get().status == ImportStatus.COMMITTED
@@ -66,7 +67,7 @@ def test_preview_with_errors_shows_the_table_and_no_commit(world, login):
     response = client.post(
         reverse("registry:import"), {"street": world.street.pk, "file": upload(xlsx_bytes(bad))}
     )
-    html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = english(client).get(response["Location"]).content.decode()
     assert 'id="import-refused"' in html and "联系电话" in html
     assert 'id="commit-form"' not in html
     job = ImportJob.objects.get()

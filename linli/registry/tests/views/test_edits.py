@@ -7,6 +7,7 @@ from django.urls import reverse
 from linli.core.models import AuditEvent
 from linli.core.pii import id_check_digit
 from linli.registry.models import HouseholdTag, Resident, ResidentTag
+from linli.testing import english
 
 pytestmark = pytest.mark.django_db
 
@@ -15,11 +16,11 @@ VALID_ID = VALID_ID + id_check_digit(VALID_ID)
 
 
 def post(client, name, args, data):
-    return client.post(reverse(name, args=args), data, HTTP_ACCEPT_LANGUAGE="en")
+    return english(client).post(reverse(name, args=args), data)
 
 
 def get(client, name, *args):
-    return client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE="en")
+    return english(client).get(reverse(name, args=args))
 
 
 def member_data(**overrides):

@@ -3,11 +3,13 @@
 import pytest
 from django.urls import reverse
 
+from linli.testing import english
+
 pytestmark = pytest.mark.django_db
 
 
 def home(client):
-    response = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="en")
+    response = english(client).get(reverse("core:home"))
     assert response.status_code == 200
     return response.content.decode()
 

@@ -7,20 +7,20 @@ from django.urls import reverse
 from linli.core.models import PiiAccess
 from linli.registry import household_file
 from linli.registry.services import household_update
+from linli.testing import chinese, english
 
 pytestmark = pytest.mark.django_db
 
 
 def get(client, name, *args, **extra):
-    return client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE="en", **extra)
+    return english(client).get(reverse(name, args=args), **extra)
 
 
 def reveal(client, household, reason="上门核实身份", htmx=True):
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    return client.post(
+    return english(client).post(
         reverse("registry:household_reveal", args=[household.pk]),
         {"reason": reason},
-        HTTP_ACCEPT_LANGUAGE="en",
         **headers,
     )
 
@@ -245,8 +245,8 @@ def test_an_import_entry_reads_as_words_not_keys(world, login):
         ("Members changed", "2"),
     ]
     html = (
-        login(world.cadre)
-        .get(reverse("registry:household", args=[world.hh_a1.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+        chinese(login(world.cadre))
+        .get(reverse("registry:household", args=[world.hh_a1.pk]))
         .content.decode()
     )
     assert "导入批次" in html and "改动项目" in html and "import_job" not in html

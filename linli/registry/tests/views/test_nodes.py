@@ -6,6 +6,7 @@ from django.urls import reverse
 from linli.grids.models import NodeKind
 from linli.grids.services import node_add
 from linli.registry.models import Compound
+from linli.testing import english
 from linli.testing import world as w
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ SQUARE = {
 
 def get(client, name, *args, **query):
     url = reverse(name, args=args)
-    return client.get(url, query, HTTP_ACCEPT_LANGUAGE="en")
+    return english(client).get(url, query)
 
 
 def test_tree_shows_the_visible_subtree_with_rolled_up_counts(world, login):

@@ -3,11 +3,13 @@
 import pytest
 from django.urls import reverse
 
+from linli.testing import english
+
 pytestmark = pytest.mark.django_db
 
 
 def get(client, name, *args):
-    return client.get(reverse(name, args=args), HTTP_ACCEPT_LANGUAGE="en")
+    return english(client).get(reverse(name, args=args))
 
 
 def building_of(household):

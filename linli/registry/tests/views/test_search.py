@@ -4,13 +4,14 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from linli.registry.models import Compound
+from linli.testing import english
 from linli.testing import world as w
 
 pytestmark = pytest.mark.django_db
 
 
 def search(client, **query):
-    return client.get(reverse("registry:search"), query, HTTP_ACCEPT_LANGUAGE="en")
+    return english(client).get(reverse("registry:search"), query)
 
 
 def found(response):
@@ -175,7 +176,7 @@ def test_posted_search_redirects_to_a_shareable_address(world, login):
 def test_full_id_or_phone_is_answered_without_putting_it_in_a_url(world, login, attr):
     client = login(world.admin)
     value = getattr(world.liu, attr)
-    response = client.post(reverse("registry:search"), {"q": value}, HTTP_ACCEPT_LANGUAGE="en")
+    response = english(client).post(reverse("registry:search"), {"q": value})
     assert response.status_code == 200  # no redirect to an address holding the number
     assert found(response) == {world.hh_a2.pk}
     assert response.context["exact"] is True

@@ -8,17 +8,18 @@ from django.test import override_settings
 from django.urls import reverse
 
 from linli.core.errors import InvalidInput
+from linli.testing import english
 from linli.workorders import services
 from linli.workorders.models import WorkOrder, WorkOrderEvent
 from linli.workorders.tests.conftest import advance, photo
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
 
 def act(client, order, name, data=None, **extra):
-    return client.post(reverse("workorders:act", args=[order.pk, name]), data or {}, **EN, **extra)
+    return english(client).post(
+        reverse("workorders:act", args=[order.pk, name]), data or {}, **extra
+    )
 
 
 def state(order) -> tuple:
@@ -80,7 +81,7 @@ def test_happy_path_through_the_pages(wo, login):
     gw = login(wo.grid_a1_worker)
     assert act(gw, o, "close", {"note": ""}).status_code == 302
     assert status(o) == "closed"
-    page = login(wo.resident_user).get(reverse("workorders:mine_detail", args=[o.pk]), **EN)
+    page = english(login(wo.resident_user)).get(reverse("workorders:mine_detail", args=[o.pk]))
     assert b"Your request is closed." in page.content
     assert b"It was handed to" in page.content
 
@@ -113,13 +114,11 @@ def said(response) -> list[str]:
 def test_confirmations_name_the_action_actually_taken(wo, login):
     """A street office was told "已保存：回访：满意" after choosing 不满意, and "核查：通过"
     after sending work back: the confirmation now comes from the transition taken."""
-    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
     o = advance(wo, wo.intake(), "reported_done")
     gw = login(wo.grid_a1_worker)
     r = gw.post(
         reverse("workorders:act", args=[o.pk, "check"]),
         {"result": "rework", "note": "仍渗水"},
-        **zh,
     )
     assert said(r) == ["已退回返工，已告知处置单位仍需解决的问题。"]
     o.refresh_from_db()
@@ -128,22 +127,18 @@ def test_confirmations_name_the_action_actually_taken(wo, login):
     r = res.post(
         reverse("workorders:act", args=[o.pk, "follow_up"]),
         {"satisfaction": "dissatisfied", "comment": "还在漏"},
-        **zh,
     )
     assert said(r) == ["谢谢您的反馈，我们会继续处理。"]
     o.refresh_from_db()
     o = advance(wo, o, "checked")
-    r = res.post(
-        reverse("workorders:act", args=[o.pk, "follow_up"]), {"satisfaction": "satisfied"}, **zh
-    )
+    r = res.post(reverse("workorders:act", args=[o.pk, "follow_up"]), {"satisfaction": "satisfied"})
     assert said(r) == ["谢谢您的反馈。"]
     # Staff recording a call hear it in staff words.
     o2 = advance(wo, wo.intake(), "checked")
-    gw = login(wo.grid_a1_worker)
+    gw = english(login(wo.grid_a1_worker))
     r = gw.post(
         reverse("workorders:act", args=[o2.pk, "follow_up"]),
         {"satisfaction": "dissatisfied", "comment": "还在漏"},
-        **EN,
     )
     assert said(r) == [
         "Follow-up recorded: the resident is not satisfied; the request is reopened."
@@ -190,12 +185,12 @@ def test_merge_into_a_suggested_duplicate(wo, login):
     first = wo.intake(description="卧室墙面渗水，融雪水顺墙流下")
     second = wo.intake(description="卧室墙面渗水，融雪水顺墙流下，阳台积水")
     gw = login(wo.grid_a1_worker)
-    page = gw.get(reverse("workorders:detail", args=[second.pk]), **EN)
+    page = english(gw).get(reverse("workorders:detail", args=[second.pk]))
     assert first.number.encode() in page.content  # the suggestion is shown
     assert act(gw, second, "merge", {"into": first.pk, "note": ""}).status_code == 302
     second.refresh_from_db()
     assert second.status == "merged" and second.merged_into_id == first.pk
-    page = gw.get(reverse("workorders:detail", args=[first.pk]), **EN)
+    page = english(gw).get(reverse("workorders:detail", args=[first.pk]))
     assert second.number.encode() in page.content
 
 
@@ -349,7 +344,7 @@ def test_dispatch_form_groups_handlers_by_kind_with_the_compounds_company_first(
     Unit.objects.create(street=wo.street, kind=UnitKind.MERCHANT, name="早餐店")
     Unit.objects.create(street=wo.street, kind=UnitKind.RENTAL_SITE, name="群租房")
     o = advance(wo, wo.intake(), "verified")  # in 雨泉花园, managed by 慧海物业
-    r = login(wo.grid_a1_worker).get(reverse("workorders:detail", args=[o.pk]), **EN)
+    r = english(login(wo.grid_a1_worker)).get(reverse("workorders:detail", args=[o.pk]))
     form = r.context["forms"]["dispatch"]
     groups = [label for label, _choices in form.fields["lead_unit"].choices[1:]]
     assert groups[0] == "This compound's property company"
@@ -379,7 +374,7 @@ def test_co_handler_adds_progress_but_cannot_report_done(wo, login, municipal_us
     assert act(login(wo.grid_a1_worker), o, "dispatch", services_dispatch).status_code == 302
     assert act(login(wo.property), o, "start", {"note": ""}).status_code == 302
     muni = login(municipal_user)
-    page = muni.get(reverse("workorders:detail", args=[o.pk]), **EN).content.decode()
+    page = english(muni).get(reverse("workorders:detail", args=[o.pk])).content.decode()
     assert reverse("workorders:act", args=[o.pk, "update"]) in page
     assert reverse("workorders:act", args=[o.pk, "report_back"]) not in page
     assert act(muni, o, "update", {"note": "升降车已到场", "photos": [photo()]}).status_code == 302

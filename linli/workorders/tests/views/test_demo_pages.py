@@ -14,11 +14,10 @@ from django.urls import reverse
 from linli.accounts.models import User
 from linli.demo.builders import build_demo
 from linli.grids.models import Unit
+from linli.testing import english
 from linli.workorders.models import WorkOrder, WorkOrderUnit
 from linli.workorders.models_open311 import Open311ApiKey, hash_key
 from linli.workorders.workflow import Status
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +92,9 @@ def test_every_state_and_the_hard_cases_exist(demo, db):
 
 def test_gridleader1_sees_only_their_grid(as_user):
     c = as_user("gridleader1")
-    assert c.get(reverse("workorders:queue"), **EN).status_code == 200
-    assert c.get(reverse("workorders:metrics"), **EN).status_code == 200
-    text = c.get(reverse("workorders:list"), **EN).content.decode()
+    assert english(c).get(reverse("workorders:queue")).status_code == 200
+    assert english(c).get(reverse("workorders:metrics")).status_code == 200
+    text = english(c).get(reverse("workorders:list")).content.decode()
     mine = WorkOrder.objects.filter(grid__name="榆兰第二责任区")
     assert f"{mine.count()} requests" in text
     assert any(o.number in text for o in mine)
@@ -106,14 +105,14 @@ def test_property1_sees_only_its_company_work(as_user):
     c = as_user("property1")
     unit = Unit.objects.get(name="慧海物业")
     theirs = WorkOrder.objects.filter(assignments__unit=unit).distinct()
-    text = c.get(reverse("workorders:list"), **EN).content.decode()
+    text = english(c).get(reverse("workorders:list")).content.decode()
     assert theirs.exists() and f"{theirs.count()} requests" in text
     assert not any(o.number in text for o in WorkOrder.objects.exclude(pk__in=theirs))
 
 
 def test_resident1_sees_own_requests_and_a_follow_up_waits(as_user):
     c = as_user("resident1")
-    r = c.get(reverse("workorders:mine"), **EN)
+    r = english(c).get(reverse("workorders:mine"))
     text = r.content.decode()
     resident = User.objects.get(username="resident1")
     own = WorkOrder.objects.filter(reporter_user=resident)

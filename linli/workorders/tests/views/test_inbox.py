@@ -7,11 +7,10 @@ from django.urls import reverse
 
 from linli.core.models import Notification
 from linli.core.notify import Message, deliver
+from linli.testing import english
 from linli.workorders.tests.conftest import advance
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def test_unit_is_told_of_dispatch_and_resident_of_progress(
@@ -19,16 +18,16 @@ def test_unit_is_told_of_dispatch_and_resident_of_progress(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         order = advance(wo, wo.intake(), "dispatched")
-    r = login(wo.property).get(reverse("core:inbox"), **EN)
+    r = english(login(wo.property)).get(reverse("core:inbox"))
     assert r.status_code == 200
     text = r.content.decode()
     assert order.number in text and reverse("workorders:detail", args=[order.pk]) in text
-    r = login(wo.resident_user).get(reverse("core:inbox"), **EN)
+    r = english(login(wo.resident_user)).get(reverse("core:inbox"))
     text = r.content.decode()
     assert order.number in text and reverse("workorders:mine_detail", args=[order.pk]) in text
     assert b'class="resident"' in r.content
     # Nobody else's messages.
-    r = login(wo.grid_b1_worker).get(reverse("core:inbox"), **EN)
+    r = english(login(wo.grid_b1_worker)).get(reverse("core:inbox"))
     assert order.number not in r.content.decode()
 
 
@@ -40,7 +39,7 @@ def test_mark_read_only_touches_own_messages(wo, login):
         ]
     )
     c = login(wo.property)
-    assert b"Mark 1 unread message read" in c.get(reverse("core:inbox"), **EN).content
+    assert b"Mark 1 unread message read" in english(c).get(reverse("core:inbox")).content
     assert c.post(reverse("core:inbox_read")).status_code == 302
     assert Notification.objects.get(user=wo.property).read_at is not None
     assert Notification.objects.get(user=wo.grid_a1_worker).read_at is None
@@ -49,11 +48,11 @@ def test_mark_read_only_touches_own_messages(wo, login):
 
 def test_nav_shows_requests_and_unread_count(wo, login):
     deliver([Message(kind="k", subject="x", user_id=wo.grid_a1_worker.pk)])
-    r = login(wo.grid_a1_worker).get(reverse("core:home"), **EN)
+    r = english(login(wo.grid_a1_worker)).get(reverse("core:home"))
     text = r.content.decode()
     assert reverse("workorders:queue") in text and "Messages (1)" in text
-    r = login(wo.resident_user).get(reverse("core:home"), **EN)
+    r = english(login(wo.resident_user)).get(reverse("core:home"))
     text = r.content.decode()
     assert reverse("workorders:resident_new") in text and reverse("workorders:mine") in text
-    r = login(wo.nobody).get(reverse("core:home"), **EN)
+    r = english(login(wo.nobody)).get(reverse("core:home"))
     assert reverse("workorders:queue") not in r.content.decode()

@@ -8,12 +8,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from linli.testing import english
 from linli.workorders.models import Channel, WorkOrder
 from linli.workorders.tests.conftest import photo
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NEW = "/workorders/new/"
 
 
@@ -37,12 +37,12 @@ def staff_post(client, wo, **data):
         "reporter_phone": "13953201234",
     }
     base.update(data)
-    return client.post(NEW, base, **EN)
+    return english(client).post(NEW, base)
 
 
 def test_desk_intake_by_name_and_phone(wo, login):
     c = login(wo.grid_a1_worker)
-    assert c.get(NEW + "?channel=desk", **EN).status_code == 200
+    assert english(c).get(NEW + "?channel=desk").status_code == 200
     r = staff_post(c, wo, photos=[photo()])
     assert r.status_code == 302
     o = WorkOrder.objects.get()
@@ -84,17 +84,17 @@ def test_proxy_intake_needs_the_resident_and_uses_their_home(wo, login):
     assert o.channel == "proxy" and o.reporter_resident == wo.zhou
     assert o.dwelling == wo.hh_a1.dwelling and o.reporter_user == wo.resident_user
     # The timeline says whom the worker acted for, how they agreed and who was there.
-    page = c.get(reverse("workorders:detail", args=[o.pk]), **EN).content.decode()
+    page = english(c).get(reverse("workorders:detail", args=[o.pk])).content.decode()
     assert "Asked in person, at the desk or at home" in page and "本人及女儿" in page
 
 
 def test_proxy_form_speaks_of_whom_the_worker_acts_for(wo, login):
-    page = login(wo.grid_a1_worker).get(NEW + "?channel=proxy", **EN).content.decode()
+    page = english(login(wo.grid_a1_worker)).get(NEW + "?channel=proxy").content.decode()
     assert "Whom are you acting for?" in page and 'name="proxy_consent"' in page
     # Not the wording for unregistered callers or for WeChat pastes.
     assert "Not registered?" not in page and 'name="reporter_phone"' not in page
     assert "paste it here" not in page
-    page = login(wo.grid_a1_worker).get(NEW + "?channel=wechat_group", **EN).content.decode()
+    page = english(login(wo.grid_a1_worker)).get(NEW + "?channel=wechat_group").content.decode()
     assert "paste it here" in page and 'name="reporter_phone"' in page
 
 
@@ -107,10 +107,10 @@ def test_posting_the_same_form_twice_files_one_request(wo, login):
         first.url == second.url == reverse("workorders:detail", args=[WorkOrder.objects.get().pk])
     )
     r = login(wo.resident_user).post(
-        reverse("workorders:resident_new"), resident_form(wo, form_token="t-9"), **EN
+        reverse("workorders:resident_new"), resident_form(wo, form_token="t-9")
     )
     login(wo.resident_user).post(
-        reverse("workorders:resident_new"), resident_form(wo, form_token="t-9"), **EN
+        reverse("workorders:resident_new"), resident_form(wo, form_token="t-9")
     )
     assert r.status_code == 302 and WorkOrder.objects.count() == 2
 
@@ -120,9 +120,9 @@ def test_resident_out_of_scope_cannot_be_picked(wo, login):
     r = staff_post(c, wo, channel=Channel.PROXY, reporter_resident=wo.zhao.pk, where="home")
     assert r.status_code == 400 and not WorkOrder.objects.exists()
     # The picker only offers residents of the worker's grids.
-    r = c.get(reverse("workorders:resident_search"), {"q": "赵"}, **EN)
+    r = english(c).get(reverse("workorders:resident_search"), {"q": "赵"})
     assert "赵嫦娥" not in r.content.decode()
-    r = c.get(reverse("workorders:resident_search"), {"q": "周"}, **EN)
+    r = english(c).get(reverse("workorders:resident_search"), {"q": "周"})
     text = r.content.decode()
     assert "周美华" in text and "138****1234" in text and "13812341234" not in text
 
@@ -170,10 +170,10 @@ def test_duplicate_suggestions_for_a_resident_home(wo, login):
     leak = wo.intake(at=timezone.now())  # in 周's dwelling
     form = {"category": wo.cats["leak"].pk, "where": "home", "description": leak.description}
     c = login(wo.grid_a1_worker)
-    r = c.get(reverse("workorders:similar"), {**form, "reporter_resident": wo.zhou.pk}, **EN)
+    r = english(c).get(reverse("workorders:similar"), {**form, "reporter_resident": wo.zhou.pk})
     assert leak.number in r.content.decode()
     # No resident picked: no home to compare with.
-    assert leak.number not in c.get(reverse("workorders:similar"), form, **EN).content.decode()
+    assert leak.number not in english(c).get(reverse("workorders:similar"), form).content.decode()
 
 
 def test_duplicate_suggestions_while_typing(wo, login):
@@ -184,7 +184,7 @@ def test_duplicate_suggestions_while_typing(wo, login):
         at=timezone.now(),  # look-alikes are searched within days of now
     )
     c = login(wo.grid_a1_worker)
-    r = c.get(
+    r = english(c).get(
         reverse("workorders:similar"),
         {
             "category": wo.cats["clutter"].pk,
@@ -192,10 +192,9 @@ def test_duplicate_suggestions_while_typing(wo, login):
             "where": "compound",
             "description": "楼道堆满纸箱和旧家具",
         },
-        **EN,
     )
     assert first.number in r.content.decode()
-    r = c.get(
+    r = english(c).get(
         reverse("workorders:similar"),
         {
             "category": wo.cats["noise"].pk,
@@ -203,7 +202,6 @@ def test_duplicate_suggestions_while_typing(wo, login):
             "where": "compound",
             "description": "楼道堆满纸箱和旧家具",
         },
-        **EN,
     )
     assert first.number not in r.content.decode()
     # Someone in another grid is not told about A1's requests.
@@ -234,10 +232,10 @@ RES_NEW = "/workorders/mine/new/"
 
 def test_resident_reports_from_home_with_photos(wo, login):
     c = login(wo.resident_user)
-    r = c.get(RES_NEW, **EN)
+    r = english(c).get(RES_NEW)
     assert r.status_code == 200 and b'class="resident"' in r.content
     assert "雨泉花园 1-1-301" in r.content.decode()
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["leak"].pk,
@@ -245,7 +243,6 @@ def test_resident_reports_from_home_with_photos(wo, login):
             "where": "home",
             "photos": [photo(f"{i}.jpg") for i in range(9)],
         },
-        **EN,
     )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
@@ -256,7 +253,7 @@ def test_resident_reports_from_home_with_photos(wo, login):
 
 def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
     c = login(wo.resident_user)
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["public_lighting"].pk,
@@ -265,12 +262,11 @@ def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
             "compound": wo.compound_a2.pk,
             "location_text": "2号楼门口",
         },
-        **EN,
     )
     assert r.status_code == 302
     o = WorkOrder.objects.get()
     assert o.compound == wo.compound_a2 and o.grid == wo.grid_a2 and o.public_area
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["other"].pk,
@@ -278,7 +274,6 @@ def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
             "where": "other",
             "location_text": "小区门口",
         },
-        **EN,
     )
     assert r.status_code == 302
     assert WorkOrder.objects.order_by("-id").first().grid == wo.grid_a1
@@ -286,7 +281,7 @@ def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
 
 def test_resident_ten_photos_refused_and_form_kept(wo, login):
     c = login(wo.resident_user)
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["leak"].pk,
@@ -294,7 +289,6 @@ def test_resident_ten_photos_refused_and_form_kept(wo, login):
             "where": "home",
             "photos": [photo(f"{i}.jpg") for i in range(10)],
         },
-        **EN,
     )
     assert r.status_code == 400 and not WorkOrder.objects.exists()
     assert b"At most 9 photos can be attached at once." in r.content
@@ -303,7 +297,7 @@ def test_resident_ten_photos_refused_and_form_kept(wo, login):
 
 def test_resident_cannot_report_for_another_street_compound(wo, login):
     c = login(wo.resident_user)
-    r = c.post(
+    r = english(c).post(
         RES_NEW,
         {
             "category": wo.cats["leak"].pk,
@@ -311,7 +305,6 @@ def test_resident_cannot_report_for_another_street_compound(wo, login):
             "where": "compound",
             "compound": wo.compound_t.pk,
         },
-        **EN,
     )
     assert r.status_code == 400 and not WorkOrder.objects.exists()
 

@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from linli.testing import english
 from linli.workorders import services
 from linli.workorders.models import Category, WorkOrderEvent
 from linli.workorders.tests.conftest import photo
 
 pytestmark = pytest.mark.django_db
 
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NOV = {"month": "2026-11"}
 
 
@@ -178,7 +178,7 @@ def test_hand_figures_agree_with_the_timeline(month):
 
 
 def test_metrics_page_shows_the_hand_figures(month, login):
-    r = login(month.admin).get(reverse("workorders:metrics"), NOV, **EN)
+    r = english(login(month.admin)).get(reverse("workorders:metrics"), NOV)
     assert r.status_code == 200
     text = r.content.decode()
     for metric, shown in SHOWN.items():
@@ -188,19 +188,19 @@ def test_metrics_page_shows_the_hand_figures(month, login):
 
 def test_metrics_grouped_by_grid_and_category_with_chart(month, login):
     c = login(month.admin)
-    r = c.get(reverse("workorders:metrics"), {**NOV, "group": "grid"}, **EN)
+    r = english(c).get(reverse("workorders:metrics"), {**NOV, "group": "grid"})
     text = r.content.decode()
     assert "三宝第一网格" in text
     assert "vendor/echarts/echarts.min.js" in text and "cdn" not in text.lower()
     assert 'id="wo-chart-data"' in text
-    r = c.get(reverse("workorders:metrics"), {**NOV, "group": "neighbourhood"}, **EN)
+    r = english(c).get(reverse("workorders:metrics"), {**NOV, "group": "neighbourhood"})
     assert "三宝居民区" in r.content.decode()
-    r = c.get(reverse("workorders:metrics"), {**NOV, "group": "category"}, **EN)
+    r = english(c).get(reverse("workorders:metrics"), {**NOV, "group": "category"})
     assert "房屋漏水" in r.content.decode()
 
 
 def test_export_has_the_same_figures(month, login):
-    r = login(month.admin).get(reverse("workorders:metrics_export"), NOV, **EN)
+    r = english(login(month.admin)).get(reverse("workorders:metrics_export"), NOV)
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(io.BytesIO(r.content)).active
@@ -228,7 +228,7 @@ def test_export_has_the_same_figures(month, login):
 
 
 def test_october_is_counted_apart(month, login):
-    r = login(month.admin).get(reverse("workorders:metrics"), {"month": "2026-10"}, **EN)
+    r = english(login(month.admin)).get(reverse("workorders:metrics"), {"month": "2026-10"})
     text = r.content.decode()
     # Received o5 on Oct 30; nothing closed in October.
     assert 'data-metric="received">1<' in text and 'data-metric="closed">0<' in text
@@ -236,22 +236,22 @@ def test_october_is_counted_apart(month, login):
 
 def test_date_range_and_bad_period(month, login):
     c = login(month.admin)
-    r = c.get(reverse("workorders:metrics"), {"start": "2026-11-02", "end": "2026-11-05"}, **EN)
+    r = english(c).get(reverse("workorders:metrics"), {"start": "2026-11-02", "end": "2026-11-05"})
     assert 'data-metric="received">2<' in r.content.decode()  # o1, o2
-    r = c.get(reverse("workorders:metrics"), {"start": "2026-11-05"}, **EN)
+    r = english(c).get(reverse("workorders:metrics"), {"start": "2026-11-05"})
     assert r.status_code == 400
     assert b"Give both the start and the end date, or a month." in r.content
-    r = c.get(reverse("workorders:metrics"), {"month": "November"}, **EN)
+    r = english(c).get(reverse("workorders:metrics"), {"month": "November"})
     assert r.status_code == 400 and b"Enter a month as YYYY-MM." in r.content
 
 
 def test_metrics_scope(month, login):
     # The cadre of A sees the same figures; the grid worker of B1 sees none of A1's.
-    r = login(month.cadre).get(reverse("workorders:metrics"), NOV, **EN)
+    r = english(login(month.cadre)).get(reverse("workorders:metrics"), NOV)
     assert 'data-metric="received">5<' in r.content.decode()
-    r = login(month.grid_b1_worker).get(reverse("workorders:metrics"), NOV, **EN)
+    r = english(login(month.grid_b1_worker)).get(reverse("workorders:metrics"), NOV)
     assert 'data-metric="received">0<' in r.content.decode()
-    r = login(month.other_admin).get(reverse("workorders:metrics_export"), NOV, **EN)
+    r = english(login(month.other_admin)).get(reverse("workorders:metrics_export"), NOV)
     ws = load_workbook(io.BytesIO(r.content)).active
     total = next(row for row in ws.iter_rows(values_only=True) if row and row[0] == "Total")
     assert total[1] == 0
@@ -271,8 +271,8 @@ def test_export_neutralises_formula_like_labels(month, login):
         reporter_resident=month.zhou,
         at=at(11, 20, 10),
     )
-    r = login(month.admin).get(
-        reverse("workorders:metrics_export"), {**NOV, "group": "category"}, **EN
+    r = english(login(month.admin)).get(
+        reverse("workorders:metrics_export"), {**NOV, "group": "category"}
     )
     ws = load_workbook(io.BytesIO(r.content)).active
     labels = [row[0] for row in ws.iter_rows(values_only=True) if row]

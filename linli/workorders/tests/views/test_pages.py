@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from linli.testing import english
 from linli.workorders import services
 from linli.workorders.models import Category, Channel
 from linli.workorders.tests.conftest import T0, advance, photo
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def url(name, *args):
@@ -51,7 +50,7 @@ def orders(wo):
 
 def test_grid_worker_list_shows_only_their_grid(orders, login):
     c = login(orders.grid_a1_worker)
-    r = c.get(url("list"), **EN)
+    r = english(c).get(url("list"))
     assert r.status_code == 200
     text = r.content.decode()
     assert orders.a1.number in text and orders.mine.number in text
@@ -59,11 +58,11 @@ def test_grid_worker_list_shows_only_their_grid(orders, login):
 
 
 def test_cadre_sees_neighbourhood_admin_sees_street_not_other_street(orders, login):
-    r = login(orders.cadre).get(url("list"), **EN)
+    r = english(login(orders.cadre)).get(url("list"))
     text = r.content.decode()
     assert orders.a1.number in text and orders.a2.number in text
     assert orders.b1.number not in text
-    r = login(orders.admin).get(url("list"), **EN)
+    r = english(login(orders.admin)).get(url("list"))
     text = r.content.decode()
     assert all(o.number in text for o in (orders.a1, orders.a2, orders.b1, orders.mine))
     # Street T numbers its orders on its own; compare by page, not by number.
@@ -89,21 +88,21 @@ def test_detail_out_of_scope_is_404_for_every_page(orders, login):
 
 def test_list_filters(orders, login):
     c = login(orders.admin)
-    r = c.get(url("list"), {"node": orders.grid_b1.pk}, **EN)
+    r = english(c).get(url("list"), {"node": orders.grid_b1.pk})
     text = r.content.decode()
     assert orders.b1.number in text and orders.a1.number not in text
-    r = c.get(url("list"), {"category": orders.cats["noise"].pk}, **EN)
+    r = english(c).get(url("list"), {"category": orders.cats["noise"].pk})
     text = r.content.decode()
     assert orders.a2.number in text and orders.b1.number not in text
-    r = c.get(url("list"), {"status": "dispatched"}, **EN)
+    r = english(c).get(url("list"), {"status": "dispatched"})
     text = r.content.decode()
     assert orders.a1.number in text and orders.a2.number not in text
-    r = c.get(url("list"), {"unit": orders.property_co.pk}, **EN)
+    r = english(c).get(url("list"), {"unit": orders.property_co.pk})
     text = r.content.decode()
     assert orders.a1.number in text and orders.b1.number not in text
-    r = c.get(url("list"), {"created_from": "2026-11-21"}, **EN)
+    r = english(c).get(url("list"), {"created_from": "2026-11-21"})
     assert orders.a1.number not in r.content.decode()
-    r = c.get(url("list"), {"created_from": "2026-11-21", "created_to": "2026-11-01"}, **EN)
+    r = english(c).get(url("list"), {"created_from": "2026-11-21", "created_to": "2026-11-01"})
     assert b"The end date is before the start date." in r.content
 
 
@@ -112,11 +111,11 @@ SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0
 
 def test_list_map_counts_each_grid_under_the_other_filters(orders, login):
     c = login(orders.admin)
-    assert "workorder-map-data" not in c.get(url("list"), **EN).content.decode()  # no boundaries
+    assert "workorder-map-data" not in english(c).get(url("list")).content.decode()  # no boundaries
     for grid in (orders.grid_a1, orders.grid_a2, orders.grid_b1):
         grid.boundary = SQUARE
         grid.save(update_fields=["boundary"])
-    r = c.get(url("list"), {"node": orders.grid_b1.pk, "category": orders.cats["leak"].pk}, **EN)
+    r = english(c).get(url("list"), {"node": orders.grid_b1.pk, "category": orders.cats["leak"].pk})
     regions = {x["name"]: x for x in r.context["map_data"]["regions"]}
     # The map ignores the grid filter (it is how one picks a grid) but keeps the others:
     # A1 has its dispatched leak, A2 only a noise complaint, B1 its leak.
@@ -129,14 +128,14 @@ def test_list_map_counts_each_grid_under_the_other_filters(orders, login):
     assert b"core/regionmap.js" in r.content
 
     # A grid worker's map has their own grid only, counting what they may see.
-    r = login(orders.grid_a1_worker).get(url("list"), **EN)
+    r = english(login(orders.grid_a1_worker)).get(url("list"))
     regions = r.context["map_data"]["regions"]
     assert [(x["name"], x["value"]) for x in regions] == [(orders.grid_a1.name, 2)]
 
 
 def test_unit_staff_see_only_work_dispatched_to_their_unit(orders, login):
     c = login(orders.property)
-    r = c.get(url("queue"), **EN)
+    r = english(c).get(url("queue"))
     assert r.status_code == 200
     text = r.content.decode()
     assert orders.a1.number in text
@@ -151,7 +150,7 @@ def test_unit_staff_see_only_work_dispatched_to_their_unit(orders, login):
 
 def test_resident_sees_only_own_requests(orders, login):
     c = login(orders.resident_user)
-    r = c.get(url("mine"), **EN)
+    r = english(c).get(url("mine"))
     assert r.status_code == 200
     text = r.content.decode()
     assert orders.mine.number in text
@@ -161,14 +160,14 @@ def test_resident_sees_only_own_requests(orders, login):
     assert c.get(url("detail", orders.mine.pk)).url == url("mine_detail", orders.mine.pk)
     assert c.get(url("new")).status_code == 404
     assert c.get(url("metrics")).status_code == 404
-    r = c.get(url("mine_detail", orders.mine.pk), **EN)
+    r = english(c).get(url("mine_detail", orders.mine.pk))
     assert b"We received your request." in r.content
     assert b'class="resident"' in r.content
 
 
 def test_staff_detail_shows_full_timeline_and_only_allowed_actions(orders, login):
     c = login(orders.grid_a1_worker)
-    r = c.get(url("detail", orders.a1.pk), **EN)
+    r = english(c).get(url("detail", orders.a1.pk))
     text = r.content.decode()
     # Accepted, verified, dispatched: every event with who and the status move.
     assert "Request received" in text and "Verify" in text and "Dispatch" in text
@@ -178,7 +177,7 @@ def test_staff_detail_shows_full_timeline_and_only_allowed_actions(orders, login
     assert f'action="{url("act", orders.a1.pk, "escalate")}"' in text
     assert f'action="{url("act", orders.a1.pk, "start")}"' not in text
     assert f'action="{url("act", orders.a1.pk, "verify")}"' not in text
-    r = login(orders.property).get(url("detail", orders.a1.pk), **EN)
+    r = english(login(orders.property)).get(url("detail", orders.a1.pk))
     text = r.content.decode()
     assert f'action="{url("act", orders.a1.pk, "start")}"' in text
     assert f'action="{url("act", orders.a1.pk, "return")}"' in text
@@ -186,29 +185,29 @@ def test_staff_detail_shows_full_timeline_and_only_allowed_actions(orders, login
 
 
 def test_masked_phone_on_staff_pages_never_clear(orders, login):
-    r = login(orders.grid_a1_worker).get(url("detail", orders.a1.pk), **EN)
+    r = english(login(orders.grid_a1_worker)).get(url("detail", orders.a1.pk))
     assert b"138****1234" in r.content
     assert b"13812341234" not in r.content
 
 
 def test_queue_by_role(orders, login):
-    text = login(orders.grid_a1_worker).get(url("queue"), **EN).content.decode()
+    text = english(login(orders.grid_a1_worker)).get(url("queue")).content.decode()
     # Dispatched to a unit: not waiting for the grid worker; the resident's new one is.
     assert orders.mine.number in text and orders.a1.number not in text
-    text = login(orders.grid_b1_worker).get(url("queue"), **EN).content.decode()
+    text = english(login(orders.grid_b1_worker)).get(url("queue")).content.decode()
     assert orders.b1.number in text and orders.mine.number not in text
 
 
 def test_overdue_list(orders, login):
     c = login(orders.grid_a1_worker)
-    r = c.get(url("overdue"), **EN)
+    r = english(c).get(url("overdue"))
     # T0 is in the past: the 48-hour leak deadline has passed; the overdue page lists it.
     assert orders.a1.number in r.content.decode()
     assert orders.b1.number not in r.content.decode()
 
 
 def test_dispatch_slip_is_printable(orders, login):
-    r = login(orders.grid_a1_worker).get(url("slip", orders.a1.pk), **EN)
+    r = english(login(orders.grid_a1_worker)).get(url("slip", orders.a1.pk))
     assert r.status_code == 200
     text = r.content.decode()
     assert "慧海物业" in text and orders.a1.number in text and "@page" not in text
@@ -242,8 +241,8 @@ def test_pages_need_login(orders, client):
 
 
 def test_household_file_lists_the_households_requests(orders, login):
-    r = login(orders.grid_a1_worker).get(
-        reverse("registry:household", args=[orders.hh_a1.pk]), **EN
+    r = english(login(orders.grid_a1_worker)).get(
+        reverse("registry:household", args=[orders.hh_a1.pk])
     )
     assert r.status_code == 200
     text = r.content.decode()

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from linli.testing import english
 from linli.workorders.tests.conftest import advance
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,9 @@ def test_pages_render(wo, login):
         ("detail", [o.pk]),
         ("slip", [o.pk]),
     ]:
-        r = c.get(reverse(f"workorders:{name}", args=args), HTTP_ACCEPT_LANGUAGE="en")
+        r = english(c).get(reverse(f"workorders:{name}", args=args))
         assert r.status_code == 200, (name, r.content[:3000])
     c = login(wo.resident_user)
     for name, args in [("mine", []), ("resident_new", []), ("mine_detail", [o.pk])]:
-        r = c.get(reverse(f"workorders:{name}", args=args), HTTP_ACCEPT_LANGUAGE="en")
+        r = english(c).get(reverse(f"workorders:{name}", args=args))
         assert r.status_code == 200, (name, r.content[:3000])

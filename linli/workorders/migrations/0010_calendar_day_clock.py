@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0001_initial'),
-        ('workorders', '0008_sweep_indexes'),
+        ('workorders', '0009_field_names'),
     ]
 
     operations = [
