@@ -43,6 +43,17 @@ class GridsConfig(AppConfig):
                 order=81,
             )
         )
+        register(
+            Entry(
+                key="jobs",
+                label=_("Background jobs"),
+                url_name="grids:jobs",
+                show=lambda user: perms.can(user, perms.JOBS_VIEW),
+                blurb=_("Deadline sweeps, counts and reminders: when they last ran, and how"),
+                order=82,
+                menu=False,
+            )
+        )
         register_notice("no_role", _no_role)
         register_notice("volunteer", _volunteer)
 

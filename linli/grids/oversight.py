@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from linli.core import jobs
 from linli.core.audit import (
     channel_label,
     describe_changes,
@@ -36,6 +37,7 @@ from linli.core.audit import (
     record_change,
     verb_label,
 )
+from linli.core.models import JobRun, ScheduledJob
 from linli.core.xlsx import SheetWriter, formula_safe
 
 from . import permissions as perms
@@ -378,3 +380,28 @@ def pii_export(actor, filters: Filters) -> ExportFile:
 
 def audit_export(actor, filters: Filters) -> ExportFile:
     return _export(actor, "audit", audit_events(actor, filters), filters)
+
+
+# --- background jobs -----------------------------------------------------------------------
+
+
+@dataclass
+class JobRow:
+    label: str
+    name: str
+    every: dt.timedelta
+    state: ScheduledJob | None
+    recent: list[JobRun]
+
+
+def job_rows(recent: int = 5) -> list[JobRow]:
+    """Every registered job with its state and its last few runs (the jobs are the house's,
+    not one street's: the counts are totals)."""
+    states = {s.name: s for s in ScheduledJob.objects.all()}
+    runs: dict[str, list[JobRun]] = {}
+    for job in jobs.registered():
+        runs[job.name] = list(JobRun.objects.filter(job=job.name).order_by("-started_at")[:recent])
+    return [
+        JobRow(str(job.label), job.name, job.every, states.get(job.name), runs[job.name])
+        for job in jobs.registered()
+    ]

@@ -80,7 +80,8 @@ VIEW_HEALTH_TAGS = "view_health_tags"  # disability, health, home quarantine
 VIEW_PARTY_TAGS = "view_party_tags"  # party membership
 GRIDS_EDIT = "grids.edit"
 ROLES_MANAGE = "accounts.manage_roles"
-AUDIT_VIEW = "audit.view"  # change history, the personal-data access log, background jobs
+AUDIT_VIEW = "audit.view"  # change history and the personal-data access log
+JOBS_VIEW = "jobs.view"  # the background jobs: when they last ran, their counts and errors
 
 # The registry's actions (households and residents). Declared here until the registry's
 # own permissions module takes them over.
@@ -103,6 +104,7 @@ declare(
             GRIDS_EDIT,
             ROLES_MANAGE,
             AUDIT_VIEW,
+            JOBS_VIEW,
         ],
         Role.CADRE: [
             REGISTRY_VIEW,

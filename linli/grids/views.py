@@ -196,6 +196,14 @@ def change_detail(request, pk: int):
     )
 
 
+@login_required
+def jobs_page(request):
+    """后台任务: each scheduled job, when it last ran, what it did, any error, when it runs
+    next, and its recent runs (street administrators)."""
+    perms.require(request.user, perms.JOBS_VIEW)
+    return render(request, "grids/jobs.html", {"jobs": oversight.job_rows(), "kind": "jobs"})
+
+
 urlpatterns = [
     path("people/", assignments, name="assignments"),
     path("people/<int:pk>/remove/", assignment_remove, name="assignment_remove"),
@@ -204,4 +212,5 @@ urlpatterns = [
     path("oversight/changes/", change_log, name="change_log"),
     path("oversight/changes/export/", change_log_export, name="change_log_export"),
     path("oversight/changes/<int:pk>/", change_detail, name="change_detail"),
+    path("oversight/jobs/", jobs_page, name="jobs"),
 ]
