@@ -4,6 +4,7 @@ runs one now (unless a worker is running it at this moment)."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from linli.core import jobs
 from linli.core.models import ScheduledJob
