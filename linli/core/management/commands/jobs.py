@@ -34,7 +34,7 @@ class Command(BaseCommand):
         for job in jobs.registered():
             row = rows.get(job.name)
             last = (
-                row.last_finished_at.isoformat(timespec="seconds")
+                timezone.localtime(row.last_finished_at).isoformat(timespec="seconds")
                 if row and row.last_finished_at
                 else "-"
             )
