@@ -13,6 +13,14 @@ or whose head has the file head's name; otherwise it is new.
 Residents: matched street-wide by ID blind index. The same ID on a person of another
 dwelling is an error (never saying where); in the same dwelling it is an update.
 Without an ID a row matches the household member of the same name.
+
+Masked cells (an export for someone who may not see the full numbers, edited and
+uploaded again): a masked ID number matches the member of the household whose stored ID
+number the export would show masked exactly so; a household is recognised the same way
+when its head's name was edited. A masked ID number or phone stands for the stored value
+of the person its row matches: it is never written. It is an error, naming row and
+column, when the row matches no registered person or the person's stored value would
+not be shown so (other visible digits, or nothing stored).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
+from linli.core import pii
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
 
@@ -87,6 +96,7 @@ class PlannedHousehold:
     residents: list[PlannedResident] = field(default_factory=list)
     tags: dict[int, str] | None = None
     changes: list[str] = field(default_factory=list)  # household-level changed fields
+    change_rows: dict[str, int] = field(default_factory=dict)  # field → the row it came from
     stats: dict = field(default_factory=dict)  # filled when applied, for the change history
     household_id: int | None = None  # set when applied
     grid_id: int | None = None
@@ -118,10 +128,43 @@ class Plan:
     resident_tags: dict[int, dict[int, ResidentTag]] = field(default_factory=dict)
     editable_tag_ids: set[int] = field(default_factory=set)
     headers: dict[str, str] = field(default_factory=dict)  # column key → header in the file
+    masks: dict[int, tuple[str, str]] = field(default_factory=dict)  # resident → shown masked
 
     def header(self, key: str) -> str:
         """The column as the worker wrote it, so errors name what they see."""
         return self.headers.get(key) or COLUMN_BY_KEY[key].header
+
+    def shown_masked(self, resident) -> tuple[str, str]:
+        """The resident's ID number and phone as a masked export shows them; decrypted
+        only for residents a masked cell is compared with, once each."""
+        masks = self.masks.get(resident.pk)
+        if masks is None:
+            masks = (
+                pii.mask_id_number(pii.decrypt(resident.id_number_enc)),
+                pii.mask_phone(pii.decrypt(resident.phone_enc)),
+            )
+            self.masks[resident.pk] = masks
+        return masks
+
+    def changed_cells(self) -> list[dict]:
+        """What the import would change in registered households and residents, as
+        (row, column) in the file, in row order. New households and residents are
+        counted, not listed. No values: the list is stored with the job."""
+        cells = []
+        for group in self.households:
+            if group.existing is None:
+                continue
+            for name in group.changes:
+                cells.append((group.change_rows[name], self.header(name), "changed"))
+            for person in group.residents:
+                if person.existing is None:
+                    continue
+                for name in person.changes:
+                    if name == "household":  # a member of another household moves in
+                        cells.append((person.row.number, "", "household"))
+                    else:
+                        cells.append((person.row.number, self.header(name), "changed"))
+        return [{"row": r, "column": column, "code": code} for r, column, code in sorted(cells)]
 
     def counts(self) -> dict:
         hh = {"new": 0, "updated": 0, "unchanged": 0}
@@ -232,6 +275,8 @@ PERSON_FIELDS = (
     "residence_status",
     "id_number_bidx",
     "phone_bidx",
+    "id_number_enc",
+    "phone_enc",
 )
 
 
@@ -351,7 +396,7 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
     for group in groups:
         dwelling = plan.dwellings[group.key]
         candidates = households_by_dwelling.get(dwelling.pk, []) if dwelling.pk else []
-        existing = _find_household(group, candidates, members, by_bidx)
+        existing = _find_household(plan, group, candidates, members, by_bidx)
         if existing is not None:
             if existing.pk in claimed:
                 err = RowError(
@@ -380,7 +425,10 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
         plan.households.append(group)
 
 
-def _find_household(group, candidates, members, by_bidx) -> Household | None:
+def _find_household(plan, group, candidates, members, by_bidx) -> Household | None:
+    """The registered household of the dwelling that the file's household is: the one
+    holding one of its people by ID number, then by masked ID number, then the one whose
+    head has the file head's name."""
     if not candidates:
         return None
     ids = {h.pk: h for h in candidates}
@@ -389,6 +437,11 @@ def _find_household(group, candidates, members, by_bidx) -> Household | None:
         found = by_bidx.get(row.id_bidx) if row.id_bidx else None
         if found is not None and found.household_id in ids:
             return ids[found.household_id]
+    for row in [head, *group.rows]:
+        if row.id_masked:
+            for h in candidates:
+                if any(plan.shown_masked(m)[0] == row.id_masked for m in members.get(h.pk, [])):
+                    return h
     for h in candidates:
         if any(m.relation == Relation.HEAD and m.name == head.name for m in members.get(h.pk, [])):
             return h
@@ -396,14 +449,20 @@ def _find_household(group, candidates, members, by_bidx) -> Household | None:
 
 
 def _plan_household(plan: Plan, group: PlannedHousehold, current: list[Resident]) -> None:
-    tenure = next((r.tenure for r in [group.head_row, *group.rows] if r.tenure), None)
-    area = next((r.area for r in [group.head_row, *group.rows] if r.area is not None), None)
+    rows = [group.head_row, *group.rows]
+    tenure_row = next((r for r in rows if r.tenure), None)
+    area_row = next((r for r in rows if r.area is not None), None)
+    tenure = tenure_row.tenure if tenure_row else None
+    area = area_row.area if area_row else None
     group.tenure, group.area = tenure, area
+    group.change_rows = {"tags": group.head_row.number}
     dwelling = plan.dwellings[group.key]
     if group.existing is not None and tenure and group.existing.tenure != tenure:
         group.changes.append("tenure")
+        group.change_rows["tenure"] = tenure_row.number
     if area is not None and dwelling.pk is not None and dwelling.area_m2 != area:
         group.changes.append("area")
+        group.change_rows["area"] = area_row.number
     if group.rows[0].tags is not None:
         wanted: dict[int, str] = {}
         for row in group.rows:
@@ -447,8 +506,11 @@ def _plan_resident(
             )
             plan.errors.append(err)
             return None
-    if existing is None and group.existing is not None:
-        for member in members.get(group.existing.pk, []):
+    household_members = members.get(group.existing.pk, []) if group.existing else []
+    if existing is None and row.id_masked:
+        existing = _member_shown_as(plan, row, household_members, claimed)
+    if existing is None:
+        for member in household_members:
             if (
                 member.name == row.name
                 and member.pk not in claimed
@@ -464,6 +526,10 @@ def _plan_resident(
             _("This person appears twice in the household; give each row its ID number."),
         )
         plan.errors.append(err)
+        return None
+    masked_errors = _masked_cell_errors(plan, row, existing)
+    if masked_errors:
+        plan.errors.extend(masked_errors)
         return None
     if existing is not None:
         claimed.add(existing.pk)
@@ -504,6 +570,58 @@ def _plan_resident(
         if have != person.tags:
             c.append("tags")
     return person
+
+
+def _member_shown_as(plan: Plan, row: LedgerRow, household_members, claimed):
+    """The unclaimed member whose stored ID number a masked export shows as the row's
+    masked one (the one of the row's name, if several are)."""
+    shown = [
+        m
+        for m in household_members
+        if m.pk not in claimed and plan.shown_masked(m)[0] == row.id_masked
+    ]
+    return next((m for m in shown if m.name == row.name), shown[0] if shown else None)
+
+
+def _masked_cell_errors(plan: Plan, row: LedgerRow, existing) -> list[RowError]:
+    """A masked cell must show the stored value of the person its row matches."""
+    errors = []
+    checks = (
+        (
+            "id_number",
+            row.id_masked,
+            0,
+            _(
+                "This ID number is masked (*) and its row matches no registered person. "
+                "Type the full ID number."
+            ),
+            _(
+                "The visible digits of this masked ID number differ from the registered "
+                "person's. Type the full ID number, or keep the cell as it was exported."
+            ),
+        ),
+        (
+            "phone",
+            row.phone_masked,
+            1,
+            _(
+                "This phone number is masked (*) and its row matches no registered person. "
+                "Type the full number."
+            ),
+            _(
+                "The visible digits of this masked phone number differ from the registered "
+                "person's. Type the full number, or keep the cell as it was exported."
+            ),
+        ),
+    )
+    for key, masked, index, no_person, other_digits in checks:
+        if not masked:
+            continue
+        if existing is None:
+            errors.append(RowError(row.number, plan.header(key), "masked_no_person", no_person))
+        elif plan.shown_masked(existing)[index] != masked:
+            errors.append(RowError(row.number, plan.header(key), "masked_mismatch", other_digits))
+    return errors
 
 
 def _load_tags(plan: Plan, household_ids: list[int], resident_ids: list[int]) -> None:

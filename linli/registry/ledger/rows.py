@@ -67,6 +67,10 @@ class LedgerRow:
     id_bidx: str = ""
     phone: str = ""
     phone_bidx: str = ""
+    # A masked cell as exported (3101**********1234, 138****1234): it stands for the
+    # stored value of the person the row matches, and the plan checks that it does.
+    id_masked: str = ""
+    phone_masked: str = ""
     relation: str | None = None
     status: str | None = None
     tags: list[tuple[Tag, str]] | None = None  # None: the file has no tag column
@@ -122,6 +126,15 @@ def entrance_number(text: str) -> str:
 @lru_cache(maxsize=4096)
 def room_number(text: str) -> str:
     return _ROOM_SUFFIX.sub("", text.replace(" ", ""))
+
+
+def _is_masked(text: str) -> bool:
+    return "*" in text or "＊" in text
+
+
+def _masked_text(text: str) -> str:
+    """A masked ID number or phone as the export writes it: no spaces, ASCII '*', upper X."""
+    return "".join(text.split()).replace("＊", "*").upper()
 
 
 def _date(value: object) -> dt.date | None:
@@ -242,10 +255,8 @@ class RowParser:
             )
             return
         text = str(value)
-        if "*" in text:
-            self._error(
-                row, "id_number", "masked", _("This is a masked ID number; it cannot be imported.")
-            )
+        if _is_masked(text):
+            row.id_masked = _masked_text(text)
             return
         try:
             row.id_number = pii.validate_id_number(text)
@@ -277,10 +288,8 @@ class RowParser:
         if value in ("", None):
             return
         text = cell_text(value)
-        if "*" in text:
-            self._error(
-                row, "phone", "masked", _("This is a masked phone number; it cannot be imported.")
-            )
+        if _is_masked(text):
+            row.phone_masked = _masked_text(text)
             return
         try:
             row.phone = pii.validate_phone(text)

@@ -55,6 +55,7 @@ from .rows import LedgerRow, RowError, RowParser
 from .safety import LedgerFileError, check_workbook
 
 MAX_STORED_ERRORS = 1000
+MAX_STORED_CHANGES = 1000
 BATCH = 2000
 WHOLE_STREET_REFRESH = 5000  # above this many households, refresh the street's derived tags
 ANALYSE_BEFORE_CHECKS = 500  # new households from which the import refreshes statistics
@@ -81,6 +82,10 @@ class Analysis:
             counts["header_row"] = self.layout.header_row
             counts["unknown_columns"] = self.layout.unknown + self.layout.duplicates
         counts["errors_total"] = len(self.errors) + (1 if self.file_error else 0)
+        if self.ok:
+            changes = self.plan.changed_cells()
+            counts["changes"] = changes[:MAX_STORED_CHANGES]
+            counts["changes_total"] = len(changes)
         return counts
 
     def errors_json(self) -> list[dict]:

@@ -33,12 +33,13 @@ from ..models import Tag
 from .reader import SheetLayout
 from .rows import LedgerRow
 
-VERSION = 3
+VERSION = 4
 CHUNK = 5000  # rows per marshalled list
 _LENGTH = struct.Struct("<I")  # a marshalled list's size in bytes, before it
 _FIELDS = (
     "number", "compound", "building", "entrance", "room", "name", "area", "tenure", "gender",
-    "birth_date", "id_number", "id_bidx", "phone", "phone_bidx", "relation", "status",
+    "birth_date", "id_number", "id_bidx", "phone", "phone_bidx", "id_masked", "phone_masked",
+    "relation", "status",
 )  # fmt: skip
 
 

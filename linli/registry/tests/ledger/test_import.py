@@ -134,11 +134,53 @@ def test_existing_resident_in_same_dwelling_is_an_update(world, password):
     assert job.status == ImportStatus.PREVIEWED, job.errors
     assert job.counts["households"] == {"new": 0, "updated": 1, "unchanged": 0}
     assert job.counts["residents"] == {"new": 0, "updated": 1, "unchanged": 1}
+    assert job.counts["changes"] == [{"row": 2, "column": "联系电话", "code": "changed"}]
     commit(world.cadre, job)
     world.zhou.refresh_from_db()
     assert world.zhou.phone == "13812349999" and world.zhou.household == world.hh_a1
     assert Household.objects.filter(dwelling=world.hh_a1.dwelling).count() == 1
     assert AuditEvent.objects.filter(verb="import", target_id=world.hh_a1.pk).count() == 1
+
+
+def test_preview_lists_each_change_by_row_and_column(world):
+    # A second household in 周美华's dwelling; the file moves 王建国 into it.
+    Household.objects.create(
+        street=world.street,
+        dwelling=world.hh_a1.dwelling,
+        grid=world.grid_a1,
+        address_key=world.hh_a1.address_key,
+    ).members.create(
+        street=world.street,
+        grid=world.grid_a1,
+        name="租客甲",
+        id_number_bidx=pii.blind_index(NEW_IDS["xu"]),
+        birth_date=pii.id_number_birth_date(NEW_IDS["xu"]),
+        gender=pii.id_number_gender(NEW_IDS["xu"]),
+    )
+    rows = [
+        row(room="301", name="周美华", idn=world.zhou.id_number, area=61.5),
+        row(room="301", name="租客甲", idn=NEW_IDS["xu"], relation="户主"),
+        row(room="301", name="王建国", idn=world.wang.id_number, relation="合租", tags="党员"),
+    ]  # fmt: skip
+    job = preview(world, world.cadre, rows)
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    assert job.counts["changes"] == [
+        {"row": 2, "column": "面积", "code": "changed"},
+        {"row": 4, "column": "", "code": "household"},
+        {"row": 4, "column": "与户主关系", "code": "changed"},
+    ]
+    page = ledger_page(world, job)
+    assert page.count("Moves into this household") == 1 and page.count(">Changed<") == 2
+
+
+def ledger_page(world, job) -> str:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.cadre)
+    url = reverse("registry:import_job", args=[job.pk])
+    return client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_reimport_is_idempotent(world):
