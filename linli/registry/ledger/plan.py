@@ -275,9 +275,10 @@ PERSON_FIELDS = (
     "residence_status",
     "id_number_bidx",
     "phone_bidx",
-    "id_number_enc",
-    "phone_enc",
 )
+# Read only when the file holds masked cells, to compare them with (a record's every field
+# costs memory on a re-import of a whole street).
+STORED_PII = ("id_number_enc", "phone_enc")
 
 
 def _records(qs, field: str, values, names: tuple[str, ...]):
@@ -371,11 +372,13 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
     ):  # fmt: skip
         households_by_dwelling[h.dwelling_id].append(h)
         households[h.pk] = h
+    masked = any(row.id_masked or row.phone_masked for g in groups for row in g.rows)
+    person_fields = (*PERSON_FIELDS, *STORED_PII) if masked else PERSON_FIELDS
     members: dict[int, list[Resident]] = defaultdict(list)
     by_bidx: dict[str, Resident] = {}
     for r in _records(
         Resident.objects.filter(street_id=plan.street_id), "household_id", sorted(households),
-        PERSON_FIELDS,
+        person_fields,
     ):  # fmt: skip
         members[r.household_id].append(r)
         if r.id_number_bidx:
@@ -384,7 +387,7 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
     elsewhere: dict[str, tuple[Resident, int | None]] = {}
     for r in _records(
         Resident.objects.filter(street_id=plan.street_id), "id_number_bidx", wanted,
-        (*PERSON_FIELDS, "household__dwelling_id"),
+        (*person_fields, "household__dwelling_id"),
     ):  # fmt: skip
         elsewhere[r.id_number_bidx] = (r, r.household__dwelling_id)
     _load_tags(plan, list(households), [r.pk for rs in members.values() for r in rs])
@@ -586,41 +589,34 @@ def _member_shown_as(plan: Plan, row: LedgerRow, household_members, claimed):
 def _masked_cell_errors(plan: Plan, row: LedgerRow, existing) -> list[RowError]:
     """A masked cell must show the stored value of the person its row matches."""
     errors = []
-    checks = (
-        (
-            "id_number",
-            row.id_masked,
-            0,
-            _(
+    if row.id_masked:
+        column = plan.header("id_number")
+        if existing is None:
+            message = _(
                 "This ID number is masked (*) and its row matches no registered person. "
                 "Type the full ID number."
-            ),
-            _(
+            )
+            errors.append(RowError(row.number, column, "masked_no_person", message))
+        elif plan.shown_masked(existing)[0] != row.id_masked:
+            message = _(
                 "The visible digits of this masked ID number differ from the registered "
                 "person's. Type the full ID number, or keep the cell as it was exported."
-            ),
-        ),
-        (
-            "phone",
-            row.phone_masked,
-            1,
-            _(
+            )
+            errors.append(RowError(row.number, column, "masked_mismatch", message))
+    if row.phone_masked:
+        column = plan.header("phone")
+        if existing is None:
+            message = _(
                 "This phone number is masked (*) and its row matches no registered person. "
                 "Type the full number."
-            ),
-            _(
+            )
+            errors.append(RowError(row.number, column, "masked_no_person", message))
+        elif plan.shown_masked(existing)[1] != row.phone_masked:
+            message = _(
                 "The visible digits of this masked phone number differ from the registered "
                 "person's. Type the full number, or keep the cell as it was exported."
-            ),
-        ),
-    )
-    for key, masked, index, no_person, other_digits in checks:
-        if not masked:
-            continue
-        if existing is None:
-            errors.append(RowError(row.number, plan.header(key), "masked_no_person", no_person))
-        elif plan.shown_masked(existing)[index] != masked:
-            errors.append(RowError(row.number, plan.header(key), "masked_mismatch", other_digits))
+            )
+            errors.append(RowError(row.number, column, "masked_mismatch", message))
     return errors
 
 

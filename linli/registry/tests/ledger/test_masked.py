@@ -171,3 +171,19 @@ def test_full_width_asterisks_and_spaces_read_as_the_mask(world):
     job = preview(world, rows)
     assert job.status == ImportStatus.PREVIEWED, job.errors
     assert job.counts["residents"]["unchanged"] == 2
+
+
+def test_a_moved_out_person_found_by_clear_id_keeps_the_phone_a_masked_cell_shows(world):
+    # 李强 moved out (no household); a row files him into a new dwelling by his full ID
+    # number, with his phone masked as an export shows it.
+    Resident.objects.filter(pk=world.li.pk).update(household=None)
+    before = stored(world.li)
+    rows = [row(room="303", name="李强", idn=world.li.id_number, phone=masked_phone(world.li))]
+    job = preview(world, rows)
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    assert job.counts["households"]["new"] == 1 and job.counts["residents"]["updated"] == 1
+    commit(world, job)
+    after = stored(world.li)
+    assert after[:6] == before[:6] and after[6] is not None  # same numbers, a household again
+    wrong = [row(room="303", name="李强", idn=world.li.id_number, phone="150****0000")]
+    assert codes(preview(world, wrong)) == [(2, "联系电话", "masked_mismatch")]
