@@ -12,7 +12,6 @@ MAX(id) while the import holds the database's write lock (see ``lock_street``).
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Iterator, Sequence
 
 from django.db import connection, models
@@ -182,23 +181,6 @@ def _copy(model: type[models.Model], columns: Sequence[str]) -> Iterator:
                 copy.write_row(row)
 
             yield write
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause Python's cycle collector while a ledger is parsed, planned or written.
-
-    A 100,000-resident file makes hundreds of thousands of small objects that live until
-    the job ends; the collector kept walking them (0.9 s of an 11 s commit) and freed
-    nothing. Usable as a decorator; the collector runs again afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _SEPARATOR = "\x1f"  # ASCII unit separator: in no id, key or digest

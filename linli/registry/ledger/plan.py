@@ -76,12 +76,13 @@ class NewPlace:
         self.area_m2 = None
 
 
+# Planned rows keep their changes in tuples, like LedgerRow its errors: most have none.
 @dataclass(slots=True)
 class PlannedResident:
     row: LedgerRow
     existing: Resident | None
     relation: str
-    changes: list[str] = field(default_factory=list)  # changed field names (no values)
+    changes: tuple[str, ...] = ()  # changed field names (no values)
     tags: dict[int, str] | None = None  # wanted staff tags (id → level); None: leave them
     resident_id: int | None = None  # set when applied
 
@@ -95,7 +96,7 @@ class PlannedHousehold:
     area: Decimal | None = None
     residents: list[PlannedResident] = field(default_factory=list)
     tags: dict[int, str] | None = None
-    changes: list[str] = field(default_factory=list)  # household-level changed fields
+    changes: tuple[str, ...] = ()  # household-level changed fields
     change_rows: dict[str, int] = field(default_factory=dict)  # field → the row it came from
     stats: dict = field(default_factory=dict)  # filled when applied, for the change history
     household_id: int | None = None  # set when applied
@@ -242,7 +243,7 @@ def build_plan(
     for row in rows:
         plan.rows += 1
         if not row.errors and row.compound and row.compound not in compounds:
-            row.errors.append(
+            row.errors += (
                 RowError(
                     row.number,
                     plan.header("compound"),
@@ -252,7 +253,7 @@ def build_plan(
                         "area, with exactly this name."
                     )
                     % {"name": row.compound[:40]},
-                )
+                ),
             )
         if row.errors:
             plan.errors.extend(row.errors)
@@ -327,7 +328,7 @@ def _load_places(plan: Plan, compounds: dict[str, Compound], rows: list[LedgerRo
                     _("This building is not in your area; it cannot be imported here."),
                 )
             )
-            row.errors.append(plan.errors[-1])
+            row.errors += (plan.errors[-1],)
             continue
         ekey = (*bkey, row.entrance)
         entrance = plan.entrances.get(ekey)
@@ -424,7 +425,7 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
             if person is not None:
                 group.residents.append(person)
         if group.existing is not None and _household_tags_changed(plan, group):
-            group.changes.append("tags")
+            group.changes += ("tags",)
         plan.households.append(group)
 
 
@@ -461,10 +462,10 @@ def _plan_household(plan: Plan, group: PlannedHousehold, current: list[Resident]
     group.change_rows = {"tags": group.head_row.number}
     dwelling = plan.dwellings[group.key]
     if group.existing is not None and tenure and group.existing.tenure != tenure:
-        group.changes.append("tenure")
+        group.changes += ("tenure",)
         group.change_rows["tenure"] = tenure_row.number
     if area is not None and dwelling.pk is not None and dwelling.area_m2 != area:
-        group.changes.append("area")
+        group.changes += ("area",)
         group.change_rows["area"] = area_row.number
     if group.rows[0].tags is not None:
         wanted: dict[int, str] = {}
@@ -547,23 +548,23 @@ def _plan_resident(
         person.tags = {tag.pk: level for tag, level in row.tags if tag.target == TagTarget.RESIDENT}
     if existing is None:
         return person
-    c = person.changes
+    changes = []
     if existing.name != row.name:
-        c.append("name")
+        changes.append("name")
     if existing.relation != relation:
-        c.append("relation")
+        changes.append("relation")
     if row.status and existing.residence_status != row.status:
-        c.append("residence_status")
+        changes.append("residence_status")
     if row.gender and existing.gender != row.gender:
-        c.append("gender")
+        changes.append("gender")
     if row.birth_date and existing.birth_date != row.birth_date:
-        c.append("birth_date")
+        changes.append("birth_date")
     if row.id_bidx and existing.id_number_bidx != row.id_bidx:
-        c.append("id_number")
+        changes.append("id_number")
     if row.phone_bidx and existing.phone_bidx != row.phone_bidx:
-        c.append("phone")
+        changes.append("phone")
     if group.existing is None or existing.household_id != group.existing.pk:
-        c.append("household")
+        changes.append("household")
     if person.tags is not None:
         have = {
             tag_id: link.level
@@ -571,7 +572,8 @@ def _plan_resident(
             if tag_id in plan.editable_tag_ids
         }
         if have != person.tags:
-            c.append("tags")
+            changes.append("tags")
+    person.changes = tuple(changes)
     return person
 
 

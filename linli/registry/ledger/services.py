@@ -48,7 +48,7 @@ from ..models import (
 from ..tags import refresh_derived_tags
 from ..tasks import ANALYSE_AFTER_ROWS, refresh_statistics
 from . import snapshot
-from .bulk import Inserter, collector_paused, lock_street, update_statistics
+from .bulk import Inserter, lock_street, update_statistics
 from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
 from .reader import SheetLayout, read_rows
 from .rows import LedgerRow, RowError, RowParser
@@ -146,7 +146,6 @@ def _copy_hashing(source, target) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-@collector_paused()
 def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob:
     """Dry run: store the upload and what importing it would do. Saves no registry rows.
 
@@ -192,7 +191,6 @@ def import_job_get(actor, pk: int) -> ImportJob:
     return job
 
 
-@collector_paused()
 def ledger_commit(*, actor, job_id: int, sha256: str) -> ImportJob:
     """Import a previewed file for real, all or nothing.
 
@@ -254,7 +252,6 @@ class ImportResult:
     ok: bool
 
 
-@collector_paused()
 def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> ImportResult:
     """The command line's import: analyse, and unless ``dry_run`` apply in one transaction.
 
