@@ -56,8 +56,6 @@ from .bulk import filter_in
 from .columns import COLUMN_BY_KEY
 from .rows import DEFAULT_STATUS, LedgerRow, RowError
 
-CHUNK = 2000
-
 
 class NewPlace:
     """A building, entrance or dwelling the import will create; ``pk`` is set when applied.
@@ -218,11 +216,6 @@ def _importable_grids(actor, street_id: int) -> set[int] | None:
         return None
     qs = GridNode.objects.filter(street_id=street_id, kind=NodeKind.GRID)
     return set(perms.filter_to_scope(qs, actor, perms.REGISTRY_IMPORT).values_list("pk", flat=True))
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def build_plan(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -543,12 +542,6 @@ def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
                     "members_changed": group.stats["changed"],
                 },
             )  # fmt: skip
-
-
-def _bulk_create(objs: Iterable) -> None:
-    objs = list(objs)
-    if objs:
-        type(objs[0]).objects.bulk_create(objs, batch_size=BATCH)
 
 
 def _bulk_update(objs: list, fields: list[str]) -> None:
