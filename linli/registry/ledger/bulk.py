@@ -153,9 +153,8 @@ def _copy(model: type[models.Model], columns: Sequence[str]) -> Iterator:
     """PostgreSQL: a binary COPY into ``model``'s table; yields a function writing one row.
 
     Binary, with the columns' types read from the table: psycopg then encodes each value
-    straight from its Python type. The text format spelt every date, time and number out
-    as text first, which took several times longer than the binary encoding (0.5–0.8 s
-    against 0.13–0.16 s for 100,000 resident rows, measured on this project's bench)."""
+    straight from its Python type, where the text format would spell every date, time
+    and number out as text first (docs/ledger.md, performance notes, has the figures)."""
     from psycopg.types.json import Jsonb
 
     fields = {f.attname: f for f in model._meta.concrete_fields}
