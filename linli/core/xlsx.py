@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 # A cell starting with one of these is a formula (or DDE payload) to Excel, WPS and LibreOffice.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
+_NOT_IN_SHEET_NAMES = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 # XML 1.0 has no place for control characters other than tab, newline and return.
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
@@ -101,7 +102,9 @@ class Sheet:
     """One worksheet of a ``Workbook``; rows are appended with ``append``."""
 
     def __init__(self, title: str, headers: Iterable[str] | None, widths: Iterable[int]):
-        self.title = title[:31]  # Excel's limit for a sheet name
+        # Excel refuses a workbook whose sheet name is longer than 31 characters or holds
+        # one of []:*?/\ (a translated title might).
+        self.title = title.translate(_NOT_IN_SHEET_NAMES)[:31]
         self.widths = list(widths)
         self.frozen = headers is not None
         self._number = 0  # the last row written

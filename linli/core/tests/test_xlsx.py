@@ -118,6 +118,14 @@ def test_an_unsaved_workbook_leaves_no_files(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_sheet_names_excel_refuses_are_made_acceptable():
+    out = io.BytesIO()
+    with Workbook() as book:
+        book.sheet("2026/11 [网格]: 名单?*\\").append(["x"])
+        book.save(out)
+    assert load_workbook(io.BytesIO(out.getvalue())).sheetnames == ["2026_11 _网格__ 名单___"]
+
+
 def test_a_workbook_needs_a_sheet():
     with pytest.raises(ValueError):
         Workbook().save(io.BytesIO())
