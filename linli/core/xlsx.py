@@ -1,11 +1,17 @@
-"""A small, fast .xlsx writer for exports: one sheet of text and numbers under a bold,
-frozen header row, with set column widths.
+"""The project's one .xlsx writer: every export and the ledger template go through it.
 
-A street's ledger is 100,000 rows of fourteen cells; a general spreadsheet library
-builds an object per cell and spent most of an export's time doing so. Here each row
-becomes its XML text at once, streamed to a temporary file, and the workbook's few
-fixed parts are written around it when it is saved. Strings are stored inline
-(``inlineStr``), which every reader handles, so no shared-string table is needed.
+A workbook holds one or more sheets of text, numbers and dates; a sheet may start with
+a header row (bold, frozen when the sheet scrolls) and have set column widths. Each
+appended row becomes its XML text at once and is streamed to a temporary file; the
+workbook's few fixed parts are written around the sheets when it is saved. A general
+spreadsheet library builds an object per cell, which is most of the work for a street's
+ledger (100,000 rows of fourteen cells). Strings are stored inline (``inlineStr``),
+which Excel, WPS, LibreOffice, openpyxl and calamine all read, so no shared-string
+table is needed.
+
+Every text cell that a spreadsheet would run as a formula (or a DDE payload) is
+neutralised with a leading apostrophe (``neutralise``): exported values are typed by
+residents and staff, and must never execute on the machine that opens the file.
 """
 
 from __future__ import annotations
@@ -16,44 +22,30 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
+# A cell starting with one of these is a formula (or DDE payload) to Excel, WPS and LibreOffice.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+_NOT_IN_SHEET_NAMES = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 # XML 1.0 has no place for control characters other than tab, newline and return.
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    "</Types>"
-)  # fmt: skip
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
 _ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    f'{_XML_HEAD}<Relationships xmlns="{_PKG_RELS}">'
+    f'<Relationship Id="rId1" Type="{_DOC_RELS}/officeDocument" Target="xl/workbook.xml"/>'
     "</Relationships>"
-)  # fmt: skip
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
 )
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-    "</Relationships>"
-)  # fmt: skip
-# Style 0: the default; 1: bold (the header row); 2: a date shown as 2026-11-22.
+# Style 0: the default; 1: bold (header rows); 2: a date shown as 2026-11-22.
 _STYLES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    f'{_XML_HEAD}<styleSheet xmlns="{_MAIN}">'
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
@@ -68,22 +60,19 @@ _STYLES = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
-_SHEET_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+_FROZEN_TOP_ROW = (
     '<sheetViews><sheetView workbookViewId="0">'
     '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-    "</sheetView></sheetViews>{cols}<sheetData>"
+    "</sheetView></sheetViews>"
 )
 _SHEET_TAIL = "</sheetData></worksheet>"
+_BOLD = ' s="1"'
+_DATE = ' s="2"'
+_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of a spreadsheet's date serial numbers
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; other
-    values are returned as they are. For cells holding text people typed."""
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -99,9 +88,6 @@ def column_letter(index: int) -> str:
     return letters
 
 
-_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of a spreadsheet's date serial numbers
-
-
 def _serial(value: dt.date) -> str:
     if not isinstance(value, dt.datetime):
         return str((value - _EPOCH.date()).days)
@@ -112,29 +98,35 @@ def _text(value: str) -> str:
     return escape(value.translate(_CONTROL))
 
 
-class SheetWriter:
-    """Rows in, an .xlsx file out."""
+class Sheet:
+    """One worksheet of a ``Workbook``; rows are appended with ``append``."""
 
-    def __init__(self, title: str, headers: Iterable[str], widths: Iterable[int] = ()):
-        self.title = title[:31]  # Excel's limit for a sheet name
+    def __init__(self, title: str, headers: Iterable[str] | None, widths: Iterable[int]):
+        # Excel refuses a workbook whose sheet name is longer than 31 characters or holds
+        # one of []:*?/\ (a translated title might).
+        self.title = title.translate(_NOT_IN_SHEET_NAMES)[:31]
         self.widths = list(widths)
-        self._row = 0  # the last row written; the header is row 1
+        self.frozen = headers is not None
+        self._number = 0  # the last row written
+        self._headers = 1 if headers is not None else 0
         self._letters: list[str] = []
         fd, self._body = tempfile.mkstemp(prefix="linli-sheet-", suffix=".xml")
         self._out = os.fdopen(fd, "w", encoding="utf-8")
-        self._write(list(headers), ' s="1"')
+        if headers is not None:
+            self.append(headers, bold=True)
 
     @property
     def rows(self) -> int:
-        """How many rows were appended under the header."""
-        return self._row - 1
+        """How many rows were appended under the header (all of them without one)."""
+        return self._number - self._headers
 
-    def append(self, values: list) -> None:
-        self._write(values, "")
-
-    def _write(self, values: list, style: str) -> None:
-        self._row += 1
-        number = self._row
+    def append(self, values: Iterable, bold: bool = False) -> None:
+        """One row: str, int, float, Decimal, bool, date and datetime cells; None or ""
+        leaves the cell empty. Text is neutralised against formula injection."""
+        values = list(values)
+        self._number += 1
+        number = self._number
+        style = _BOLD if bold else ""
         while len(self._letters) < len(values):
             self._letters.append(column_letter(len(self._letters)))
         cells = []
@@ -147,42 +139,133 @@ class SheetWriter:
             elif isinstance(value, int | float | Decimal):
                 cells.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
             elif isinstance(value, dt.date):
-                date_style = style or ' s="2"'
-                cells.append(f'<c r="{ref}"{date_style}><v>{_serial(value)}</v></c>')
+                cells.append(f'<c r="{ref}"{style or _DATE}><v>{_serial(value)}</v></c>')
             else:
-                text = _text(str(value))
+                text = _text(neutralise(str(value)))
                 space = ' xml:space="preserve"' if text != text.strip() else ""
                 cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
         self._out.write(f'<row r="{number}">{"".join(cells)}</row>')
 
-    def save(self) -> str:
-        """Write the workbook to a temporary .xlsx file and return its path."""
-        self._out.close()
+    def _head(self) -> str:
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
             for i, w in enumerate(self.widths, start=1)
         )
+        return (
+            f'{_XML_HEAD}<worksheet xmlns="{_MAIN}">'
+            + (_FROZEN_TOP_ROW if self.frozen else "")
+            + (f"<cols>{cols}</cols>" if cols else "")
+            + "<sheetData>"
+        )
+
+    def _copy_to(self, book: zipfile.ZipFile, member: str) -> None:
+        self._out.close()
+        with book.open(member, "w") as sheet, open(self._body, "rb") as body:
+            sheet.write(self._head().encode())
+            while chunk := body.read(1 << 20):
+                sheet.write(chunk)
+            sheet.write(_SHEET_TAIL.encode())
+
+    def _discard(self) -> None:
+        self._out.close()
+        if os.path.exists(self._body):
+            os.unlink(self._body)
+
+
+class Workbook:
+    """Sheets in, an .xlsx out: ``book.sheet(...)``, ``append`` rows, then ``save``.
+
+    Each sheet keeps its rows in a temporary file until the workbook is saved; ``save``
+    removes them (also when it fails), so a workbook is saved once. Used as a context
+    manager, a workbook left unsaved (an error while building it) removes them too.
+    """
+
+    def __init__(self) -> None:
+        self.sheets: list[Sheet] = []
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sheet in self.sheets:
+            sheet._discard()
+
+    def sheet(
+        self, title: str, headers: Iterable[str] | None = None, widths: Iterable[int] = ()
+    ) -> Sheet:
+        """A new sheet; ``headers`` become its first row, bold, and stay in view."""
+        sheet = Sheet(title, headers, widths)
+        self.sheets.append(sheet)
+        return sheet
+
+    def save(self, target: BinaryIO | None = None) -> str | None:
+        """Write the workbook into ``target`` (a binary file object), or into a new
+        temporary .xlsx file whose path is returned (the caller removes it)."""
+        if target is not None:
+            self._write(target)
+            return None
         fd, path = tempfile.mkstemp(prefix="linli-export-", suffix=".xlsx")
-        os.close(fd)
         try:
-            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
-                book.writestr("[Content_Types].xml", _CONTENT_TYPES)
-                book.writestr("_rels/.rels", _ROOT_RELS)
-                book.writestr(
-                    "xl/workbook.xml", _WORKBOOK.format(name=escape(self.title, {'"': "&quot;"}))
-                )
-                book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-                book.writestr("xl/styles.xml", _STYLES)
-                with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
-                    head = _SHEET_HEAD.format(cols=f"<cols>{cols}</cols>" if cols else "")
-                    sheet.write(head.encode())
-                    with open(self._body, "rb") as body:
-                        while chunk := body.read(1 << 20):
-                            sheet.write(chunk)
-                    sheet.write(_SHEET_TAIL.encode())
+            with os.fdopen(fd, "wb") as out:
+                self._write(out)
         except BaseException:
             os.unlink(path)
             raise
-        finally:
-            os.unlink(self._body)
         return path
+
+    def _write(self, out: BinaryIO) -> None:
+        if not self.sheets:
+            raise ValueError("a workbook needs at least one sheet")
+        try:
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
+                book.writestr("[Content_Types].xml", self._content_types())
+                book.writestr("_rels/.rels", _ROOT_RELS)
+                book.writestr("xl/workbook.xml", self._workbook())
+                book.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels())
+                book.writestr("xl/styles.xml", _STYLES)
+                for n, sheet in enumerate(self.sheets, start=1):
+                    sheet._copy_to(book, f"xl/worksheets/sheet{n}.xml")
+        finally:
+            for sheet in self.sheets:
+                sheet._discard()
+
+    def _content_types(self) -> str:
+        sheets = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_SHEET_TYPE}"/>'
+            for n in range(1, len(self.sheets) + 1)
+        )
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+        return (
+            f"{_XML_HEAD}"
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
+            f"{sheets}"
+            f'<Override PartName="/xl/styles.xml" ContentType="{kind}.styles+xml"/>'
+            "</Types>"
+        )
+
+    def _workbook(self) -> str:
+        sheets = "".join(
+            f'<sheet name="{escape(s.title, {chr(34): "&quot;"})}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, s in enumerate(self.sheets, start=1)
+        )
+        return (
+            f'{_XML_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}">'
+            f"<sheets>{sheets}</sheets></workbook>"
+        )
+
+    def _workbook_rels(self) -> str:
+        links = "".join(
+            f'<Relationship Id="rId{n}" Type="{_DOC_RELS}/worksheet" '
+            f'Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(self.sheets) + 1)
+        )
+        styles = len(self.sheets) + 1
+        return (
+            f'{_XML_HEAD}<Relationships xmlns="{_PKG_RELS}">{links}'
+            f'<Relationship Id="rId{styles}" Type="{_DOC_RELS}/styles" Target="styles.xml"/>'
+            "</Relationships>"
+        )

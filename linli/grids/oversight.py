@@ -38,7 +38,7 @@ from linli.core.audit import (
     verb_label,
 )
 from linli.core.models import JobRun, ScheduledJob
-from linli.core.xlsx import SheetWriter, formula_safe
+from linli.core.xlsx import Workbook
 
 from . import permissions as perms
 from .models import GridNode, StreetAuditEvent, StreetPiiAccess
@@ -335,19 +335,20 @@ def _export(actor, kind: str, qs: QuerySet, filters: Filters) -> ExportFile:
         headers = [_("Time"), _("Person"), _("User name"), _("Action"), _("Record type"),
                    _("Record"), _("Summary"), _("Changes")]  # fmt: skip
         widths = [17, 12, 14, 12, 10, 24, 40, 60]
-    sheet = SheetWriter(title, headers, widths)
-    for chunk in _chunks(qs):
-        lines = pii_lines(actor, chunk) if kind == "pii" else audit_lines(actor, chunk)
-        for line in lines:
-            row = line.row
-            cells = [line.when, line.person, line.username, line.action, line.type, line.object]
-            if kind == "pii":
-                cells += [fields_label(row.fields), row.record_count, row.reason]
-            else:
-                changes = "；".join(f"{k}: {v}" for k, v in change_lines(row))
-                cells += [row.summary, changes]
-            sheet.append([formula_safe(c) for c in cells])
-    path = sheet.save()
+    with Workbook() as book:
+        sheet = book.sheet(title, headers, widths)
+        for chunk in _chunks(qs):
+            lines = pii_lines(actor, chunk) if kind == "pii" else audit_lines(actor, chunk)
+            for line in lines:
+                row = line.row
+                cells = [line.when, line.person, line.username, line.action, line.type, line.object]
+                if kind == "pii":
+                    cells += [fields_label(row.fields), row.record_count, row.reason]
+                else:
+                    changes = "；".join(f"{k}: {v}" for k, v in change_lines(row))
+                    cells += [row.summary, changes]
+                sheet.append(cells)  # text is neutralised against formulas by the writer
+        path = book.save()
     try:
         _record_export(actor, kind, filters, count)
     except BaseException:

@@ -16,7 +16,8 @@ def refresh_statistics() -> None:
     """ANALYZE the tables a large ledger import fills (PostgreSQL only).
 
     Until the statistics know the registry's new size, PostgreSQL plans the search page
-    as if the tables were small (about twice as slow on 40,000 households); autovacuum
-    would get there eventually, if it is on, this gets there at once.
+    as if the tables were small, plans that are slow on a large registry (figures in
+    docs/ledger.md); autovacuum would get there eventually, if it is on, this gets there
+    at once.
     """
     update_statistics(Dwelling, Household, Resident, HouseholdTag, ResidentTag)

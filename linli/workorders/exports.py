@@ -1,9 +1,9 @@
-"""综合评价 as an .xlsx workbook (openpyxl write-only: rows stream, memory stays flat).
+"""综合评价 as an .xlsx workbook, written by the project's workbook writer (``core.xlsx``).
 
 The figures are exactly the ``MetricsRow`` values the page shows (both call
-``metrics.workorder_metrics`` with the same arguments). Text cells that a
-spreadsheet would read as a formula (starting with = + - @, or a tab / CR) are
-prefixed with a quote so a name typed by someone cannot run as a formula.
+``metrics.workorder_metrics`` with the same arguments). The writer neutralises text
+cells that a spreadsheet would read as a formula (starting with = + - @, or a tab /
+CR), so a name typed by someone cannot run as a formula.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from __future__ import annotations
 import io
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+
+from linli.core.xlsx import Workbook
 
 from .metrics import MetricsRow
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-# (attribute, column title, kind) — kind "rate" is written as a fraction with a % format.
+# (attribute, column title, kind) — kind "rate" is written as a fraction (0.25 for 25%).
 COLUMNS = [
     ("received", "Received", "int"),
     ("closed", "Closed", "int"),
@@ -39,12 +38,6 @@ COLUMNS = [
     ("extensions", "Extensions", "int"),
     ("escalations", "Escalations", "int"),
 ]
-
-
-def safe_text(value) -> str:
-    """A text cell that cannot be read as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def column_titles() -> list[str]:
@@ -77,23 +70,23 @@ def metrics_workbook(
     *, title: str, period: str, rows: list[MetricsRow], total: MetricsRow | None, group_title: str
 ) -> bytes:
     """The workbook as bytes: a title line, the period, a header, one row per group, a total."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("Metrics")[:31])
-    ws.append([safe_text(title)])
-    ws.append([safe_text(period)])
-    ws.append([])
-    ws.append([safe_text(group_title), *column_titles()])
-    for row in rows:
-        ws.append(_cells(row.label or _("Total"), row))
-    if total is not None and rows and (len(rows) > 1 or rows[0].key is not None):
-        ws.append(_cells(_("Total"), total))
     out = io.BytesIO()
-    wb.save(out)
+    with Workbook() as book:
+        sheet = book.sheet(_("Metrics"))
+        sheet.append([title])
+        sheet.append([period])
+        sheet.append([])
+        sheet.append([group_title, *column_titles()], bold=True)
+        for row in rows:
+            sheet.append(_cells(row.label or _("Total"), row))
+        if total is not None and rows and (len(rows) > 1 or rows[0].key is not None):
+            sheet.append(_cells(_("Total"), total))
+        book.save(out)
     return out.getvalue()
 
 
 def _cells(label: str, row: MetricsRow) -> list:
-    cells: list = [safe_text(label)]
+    cells: list = [label]
     for attr, _title, kind in COLUMNS:
         value = getattr(row, attr)
         if value is None:

@@ -12,7 +12,6 @@ MAX(id) while the import holds the database's write lock (see ``lock_street``).
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Iterator, Sequence
 
 from django.db import connection, models
@@ -154,9 +153,8 @@ def _copy(model: type[models.Model], columns: Sequence[str]) -> Iterator:
     """PostgreSQL: a binary COPY into ``model``'s table; yields a function writing one row.
 
     Binary, with the columns' types read from the table: psycopg then encodes each value
-    straight from its Python type. The text format spelt every date, time and number out
-    as text first, which took several times longer than the binary encoding (0.5–0.8 s
-    against 0.13–0.16 s for 100,000 resident rows, measured on this project's bench)."""
+    straight from its Python type, where the text format would spell every date, time
+    and number out as text first (docs/ledger.md, performance notes, has the figures)."""
     from psycopg.types.json import Jsonb
 
     fields = {f.attname: f for f in model._meta.concrete_fields}
@@ -182,23 +180,6 @@ def _copy(model: type[models.Model], columns: Sequence[str]) -> Iterator:
                 copy.write_row(row)
 
             yield write
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause Python's cycle collector while a ledger is parsed, planned or written.
-
-    A 100,000-resident file makes hundreds of thousands of small objects that live until
-    the job ends; the collector kept walking them (0.9 s of an 11 s commit) and freed
-    nothing. Usable as a decorator; the collector runs again afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _SEPARATOR = "\x1f"  # ASCII unit separator: in no id, key or digest

@@ -4,13 +4,12 @@ Rows come from the registry selectors (scope first), narrowed to what the actor 
 export. Phones and ID numbers are masked unless the actor holds ``view_pii`` *and* gives
 a reason, in which case one summary row per street goes to the personal-data access log
 (channel "export", with the record count) in the same transaction that builds the file.
-Every text cell is neutralised against formula injection.
+Files are written by the project's one workbook writer, ``linli.core.xlsx``, which
+neutralises every text cell against formula injection.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,16 +17,22 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from linli.core import pii
 from linli.core.audit import record_pii_access
 from linli.core.errors import InvalidInput
-from linli.core.xlsx import SheetWriter
+from linli.core.xlsx import Workbook
 from linli.grids import permissions as perms
 
-from ..models import Compound, CompoundKind, Household, HouseholdTag, Resident, ResidentTag
+from ..models import (
+    Compound,
+    CompoundKind,
+    Household,
+    HouseholdTag,
+    Relation,
+    Resident,
+    ResidentTag,
+)
 from ..selectors.households import (
     HouseholdFilters,
     household_list,
@@ -43,10 +48,8 @@ from .columns import (
     format_tags,
 )
 
-# A cell starting with one of these is a formula (or DDE payload) to Excel, WPS and LibreOffice.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
 HOUSEHOLD_HEADERS = TEMPLATE_HEADERS
+LEDGER_WIDTHS = (14, 8, 6, 8, 8, 6, 10, 5, 12, 21, 15, 10, 8, 24)  # characters, per column
 RESIDENT_HEADERS = (
     "姓名",
     "性别",
@@ -70,13 +73,6 @@ KIND_LABEL = {
     CompoundKind.OTHER: "其他",
 }
 EXPORT_KINDS = ("households", "residents", "compounds")
-
-
-def neutralise(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 @dataclass
@@ -138,13 +134,6 @@ def _check_unmask(actor, reason: str | None) -> str:
     return reason
 
 
-class _Sheet(SheetWriter):
-    """An export sheet: every text cell neutralised."""
-
-    def append(self, values: list) -> None:
-        super().append([neutralise(v) for v in values])
-
-
 def _filename(actor, label: str) -> str:
     """'宝山路街道-households-20261122.xlsx': the street (when one) tells files apart."""
     from linli.grids.models import GridNode
@@ -179,6 +168,7 @@ _PERSON_COLUMNS = (
     "relation",
     "residence_status",
 )
+_RELATION = _PERSON_COLUMNS.index("relation")
 
 
 def _tag_map(model, owner: str, tags: QuerySet, owners: QuerySet) -> dict[int, list]:
@@ -238,13 +228,25 @@ def households_export(
     )
     for household_id, *person in people.iterator(chunk_size=5000):
         members.setdefault(household_id, []).append(tuple(person))
+    for people_here in members.values():
+        # The head's row first: on import, a 户主 row starts the next household of a dwelling.
+        people_here.sort(key=lambda person: person[_RELATION] != Relation.HEAD)
     resident_tags = _tag_map(
         ResidentTag, "resident", tags, Resident.objects.filter(household__in=ids).values("pk")
     )
     household_tags = _tag_map(HouseholdTag, "household", tags, ids)
-    sheet = _Sheet(
-        _("Households"), HOUSEHOLD_HEADERS, (14, 8, 6, 8, 8, 6, 10, 5, 12, 21, 15, 10, 8, 24)
-    )
+    with Workbook() as book:
+        sheet = book.sheet(_("Households"), HOUSEHOLD_HEADERS, LEDGER_WIDTHS)
+        unmasked = _household_rows(sheet, scoped, members, resident_tags, household_tags, clear_ids)
+        if reason:
+            _log_unmasking(actor, unmasked, reason)
+        path = book.save()
+    return ExportFile(path, _filename(actor, _("households")), sheet.rows, bool(reason))
+
+
+def _household_rows(sheet, scoped, members, resident_tags, household_tags, clear_ids) -> list:
+    """Write one row per member (a household without members gets one row of its own);
+    return the (street, resident) pairs written unmasked."""
     unmasked: list[tuple[int, int]] = []
     for pk, compound, building, entrance, room, area, tenure in scoped.values_list(
         *_HOUSEHOLD_COLUMNS
@@ -266,9 +268,7 @@ def households_export(
         for i, person in enumerate(people_here):
             pairs = resident_tags.get(person[0], []) + (own_tags if i == 0 else [])
             sheet.append([*place, *_person_cells(person, clear, unmasked), format_tags(pairs)])
-    if reason:
-        _log_unmasking(actor, unmasked, reason)
-    return ExportFile(sheet.save(), _filename(actor, _("households")), sheet.rows, bool(reason))
+    return unmasked
 
 
 @transaction.atomic
@@ -284,7 +284,6 @@ def residents_export(
     ids = scoped.values("pk")
     clear_ids = _pii_allowed(actor, Resident, ids) if reason else set()
     resident_tags = _tag_map(ResidentTag, "resident", tags, ids)
-    sheet = _Sheet(_("Residents"), RESIDENT_HEADERS, (10, 5, 12, 21, 15, 10, 8, 14, 8, 6, 8, 24))
     unmasked: list[tuple[int, int]] = []
     place = "household__" + _PLACE
     rows = scoped.values_list(
@@ -294,13 +293,18 @@ def residents_export(
         "household__dwelling__entrance__number",
         "household__dwelling__room",
     )
-    for *person, compound, building, entrance, room in rows.iterator(chunk_size=5000):
-        cells = _person_cells(tuple(person), person[0] in clear_ids, unmasked)
-        address = [compound or "", building or "", entrance or "", room or ""]
-        sheet.append([*cells, *address, format_tags(resident_tags.get(person[0], []))])
-    if reason:
-        _log_unmasking(actor, unmasked, reason)
-    return ExportFile(sheet.save(), _filename(actor, _("residents")), sheet.rows, bool(reason))
+    with Workbook() as book:
+        sheet = book.sheet(
+            _("Residents"), RESIDENT_HEADERS, (10, 5, 12, 21, 15, 10, 8, 14, 8, 6, 8, 24)
+        )
+        for *person, compound, building, entrance, room in rows.iterator(chunk_size=5000):
+            cells = _person_cells(tuple(person), person[0] in clear_ids, unmasked)
+            address = [compound or "", building or "", entrance or "", room or ""]
+            sheet.append([*cells, *address, format_tags(resident_tags.get(person[0], []))])
+        if reason:
+            _log_unmasking(actor, unmasked, reason)
+        path = book.save()
+    return ExportFile(path, _filename(actor, _("residents")), sheet.rows, bool(reason))
 
 
 def compounds_export(*, actor, q: str = "") -> ExportFile:
@@ -317,21 +321,23 @@ def compounds_export(*, actor, q: str = "") -> ExportFile:
         )
         .order_by("name", "id")
     )
-    sheet = _Sheet(_("Compounds"), COMPOUND_HEADERS, (16, 24, 8, 8, 16, 16, 8, 8))
-    for compound in qs:
-        sheet.append(
-            [
-                compound.name,
-                compound.address,
-                compound.year_built,
-                KIND_LABEL.get(compound.kind, ""),
-                compound.property_company.name if compound.property_company else "无物业",
-                compound.grid.name,
-                compound.n_buildings,
-                compound.n_households,
-            ]
-        )
-    return ExportFile(sheet.save(), _filename(actor, _("compounds")), sheet.rows, False)
+    with Workbook() as book:
+        sheet = book.sheet(_("Compounds"), COMPOUND_HEADERS, (16, 24, 8, 8, 16, 16, 8, 8))
+        for compound in qs:
+            sheet.append(
+                [
+                    compound.name,
+                    compound.address,
+                    compound.year_built,
+                    KIND_LABEL.get(compound.kind, ""),
+                    compound.property_company.name if compound.property_company else "无物业",
+                    compound.grid.name,
+                    compound.n_buildings,
+                    compound.n_households,
+                ]
+            )
+        path = book.save()
+    return ExportFile(path, _filename(actor, _("compounds")), sheet.rows, False)
 
 
 TEMPLATE_NOTES = (
@@ -355,21 +361,10 @@ TEMPLATE_NOTES = (
 
 def template_file() -> ExportFile:
     """A blank ledger with the accepted headers, and a second sheet explaining each column."""
-    book = Workbook()
-    ledger = book.active
-    ledger.title = _("Ledger")
-    ledger.append(TEMPLATE_HEADERS)
-    for cell, width in zip(
-        ledger[1], (14, 8, 6, 8, 8, 6, 10, 5, 12, 21, 15, 10, 8, 24), strict=True
-    ):
-        cell.font = Font(bold=True)
-        ledger.column_dimensions[cell.column_letter].width = width
-    notes = book.create_sheet("填写说明")
-    notes.column_dimensions["A"].width = 12
-    notes.column_dimensions["B"].width = 70
-    for row in TEMPLATE_NOTES:
-        notes.append(list(row))
-    fd, path = tempfile.mkstemp(prefix="linli-template-", suffix=".xlsx")
-    os.close(fd)
-    book.save(path)
+    with Workbook() as book:
+        book.sheet(_("Ledger"), TEMPLATE_HEADERS, LEDGER_WIDTHS)
+        notes = book.sheet("填写说明", TEMPLATE_NOTES[0], (12, 70))
+        for row in TEMPLATE_NOTES[1:]:
+            notes.append(row)
+        path = book.save()
     return ExportFile(path, _("ledger-template") + ".xlsx", 0, False)

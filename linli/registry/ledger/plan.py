@@ -13,6 +13,14 @@ or whose head has the file head's name; otherwise it is new.
 Residents: matched street-wide by ID blind index. The same ID on a person of another
 dwelling is an error (never saying where); in the same dwelling it is an update.
 Without an ID a row matches the household member of the same name.
+
+Masked cells (an export for someone who may not see the full numbers, edited and
+uploaded again): a masked ID number matches the member of the household whose stored ID
+number the export would show masked exactly so; a household is recognised the same way
+when its head's name was edited. A masked ID number or phone stands for the stored value
+of the person its row matches: it is never written. It is an error, naming row and
+column, when the row matches no registered person or the person's stored value would
+not be shown so (other visible digits, or nothing stored).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
+from linli.core import pii
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
 
@@ -47,8 +56,6 @@ from .bulk import filter_in
 from .columns import COLUMN_BY_KEY
 from .rows import DEFAULT_STATUS, LedgerRow, RowError
 
-CHUNK = 2000
-
 
 class NewPlace:
     """A building, entrance or dwelling the import will create; ``pk`` is set when applied.
@@ -67,12 +74,13 @@ class NewPlace:
         self.area_m2 = None
 
 
+# Planned rows keep their changes in tuples, like LedgerRow its errors: most have none.
 @dataclass(slots=True)
 class PlannedResident:
     row: LedgerRow
     existing: Resident | None
     relation: str
-    changes: list[str] = field(default_factory=list)  # changed field names (no values)
+    changes: tuple[str, ...] = ()  # changed field names (no values)
     tags: dict[int, str] | None = None  # wanted staff tags (id → level); None: leave them
     resident_id: int | None = None  # set when applied
 
@@ -86,7 +94,8 @@ class PlannedHousehold:
     area: Decimal | None = None
     residents: list[PlannedResident] = field(default_factory=list)
     tags: dict[int, str] | None = None
-    changes: list[str] = field(default_factory=list)  # household-level changed fields
+    changes: tuple[str, ...] = ()  # household-level changed fields
+    change_rows: dict[str, int] = field(default_factory=dict)  # field → the row it came from
     stats: dict = field(default_factory=dict)  # filled when applied, for the change history
     household_id: int | None = None  # set when applied
     grid_id: int | None = None
@@ -118,10 +127,43 @@ class Plan:
     resident_tags: dict[int, dict[int, ResidentTag]] = field(default_factory=dict)
     editable_tag_ids: set[int] = field(default_factory=set)
     headers: dict[str, str] = field(default_factory=dict)  # column key → header in the file
+    masks: dict[int, tuple[str, str]] = field(default_factory=dict)  # resident → shown masked
 
     def header(self, key: str) -> str:
         """The column as the worker wrote it, so errors name what they see."""
         return self.headers.get(key) or COLUMN_BY_KEY[key].header
+
+    def shown_masked(self, resident) -> tuple[str, str]:
+        """The resident's ID number and phone as a masked export shows them; decrypted
+        only for residents a masked cell is compared with, once each."""
+        masks = self.masks.get(resident.pk)
+        if masks is None:
+            masks = (
+                pii.mask_id_number(pii.decrypt(resident.id_number_enc)),
+                pii.mask_phone(pii.decrypt(resident.phone_enc)),
+            )
+            self.masks[resident.pk] = masks
+        return masks
+
+    def changed_cells(self) -> list[dict]:
+        """What the import would change in registered households and residents, as
+        (row, column) in the file, in row order. New households and residents are
+        counted, not listed. No values: the list is stored with the job."""
+        cells = []
+        for group in self.households:
+            if group.existing is None:
+                continue
+            for name in group.changes:
+                cells.append((group.change_rows[name], self.header(name), "changed"))
+            for person in group.residents:
+                if person.existing is None:
+                    continue
+                for name in person.changes:
+                    if name == "household":  # a member of another household moves in
+                        cells.append((person.row.number, "", "household"))
+                    else:
+                        cells.append((person.row.number, self.header(name), "changed"))
+        return [{"row": r, "column": column, "code": code} for r, column, code in sorted(cells)]
 
     def counts(self) -> dict:
         hh = {"new": 0, "updated": 0, "unchanged": 0}
@@ -176,11 +218,6 @@ def _importable_grids(actor, street_id: int) -> set[int] | None:
     return set(perms.filter_to_scope(qs, actor, perms.REGISTRY_IMPORT).values_list("pk", flat=True))
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def build_plan(
     *,
     actor,
@@ -199,7 +236,7 @@ def build_plan(
     for row in rows:
         plan.rows += 1
         if not row.errors and row.compound and row.compound not in compounds:
-            row.errors.append(
+            row.errors += (
                 RowError(
                     row.number,
                     plan.header("compound"),
@@ -209,7 +246,7 @@ def build_plan(
                         "area, with exactly this name."
                     )
                     % {"name": row.compound[:40]},
-                )
+                ),
             )
         if row.errors:
             plan.errors.extend(row.errors)
@@ -233,6 +270,9 @@ PERSON_FIELDS = (
     "id_number_bidx",
     "phone_bidx",
 )
+# Read only when the file holds masked cells, to compare them with (a record's every field
+# costs memory on a re-import of a whole street).
+STORED_PII = ("id_number_enc", "phone_enc")
 
 
 def _records(qs, field: str, values, names: tuple[str, ...]):
@@ -281,7 +321,7 @@ def _load_places(plan: Plan, compounds: dict[str, Compound], rows: list[LedgerRo
                     _("This building is not in your area; it cannot be imported here."),
                 )
             )
-            row.errors.append(plan.errors[-1])
+            row.errors += (plan.errors[-1],)
             continue
         ekey = (*bkey, row.entrance)
         entrance = plan.entrances.get(ekey)
@@ -326,11 +366,13 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
     ):  # fmt: skip
         households_by_dwelling[h.dwelling_id].append(h)
         households[h.pk] = h
+    masked = any(row.id_masked or row.phone_masked for g in groups for row in g.rows)
+    person_fields = (*PERSON_FIELDS, *STORED_PII) if masked else PERSON_FIELDS
     members: dict[int, list[Resident]] = defaultdict(list)
     by_bidx: dict[str, Resident] = {}
     for r in _records(
         Resident.objects.filter(street_id=plan.street_id), "household_id", sorted(households),
-        PERSON_FIELDS,
+        person_fields,
     ):  # fmt: skip
         members[r.household_id].append(r)
         if r.id_number_bidx:
@@ -339,7 +381,7 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
     elsewhere: dict[str, tuple[Resident, int | None]] = {}
     for r in _records(
         Resident.objects.filter(street_id=plan.street_id), "id_number_bidx", wanted,
-        (*PERSON_FIELDS, "household__dwelling_id"),
+        (*person_fields, "household__dwelling_id"),
     ):  # fmt: skip
         elsewhere[r.id_number_bidx] = (r, r.household__dwelling_id)
     _load_tags(plan, list(households), [r.pk for rs in members.values() for r in rs])
@@ -351,7 +393,7 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
     for group in groups:
         dwelling = plan.dwellings[group.key]
         candidates = households_by_dwelling.get(dwelling.pk, []) if dwelling.pk else []
-        existing = _find_household(group, candidates, members, by_bidx)
+        existing = _find_household(plan, group, candidates, members, by_bidx)
         if existing is not None:
             if existing.pk in claimed:
                 err = RowError(
@@ -376,11 +418,14 @@ def _match(plan: Plan, groups: list[PlannedHousehold]) -> None:
             if person is not None:
                 group.residents.append(person)
         if group.existing is not None and _household_tags_changed(plan, group):
-            group.changes.append("tags")
+            group.changes += ("tags",)
         plan.households.append(group)
 
 
-def _find_household(group, candidates, members, by_bidx) -> Household | None:
+def _find_household(plan, group, candidates, members, by_bidx) -> Household | None:
+    """The registered household of the dwelling that the file's household is: the one
+    holding one of its people by ID number, then by masked ID number, then the one whose
+    head has the file head's name."""
     if not candidates:
         return None
     ids = {h.pk: h for h in candidates}
@@ -389,6 +434,11 @@ def _find_household(group, candidates, members, by_bidx) -> Household | None:
         found = by_bidx.get(row.id_bidx) if row.id_bidx else None
         if found is not None and found.household_id in ids:
             return ids[found.household_id]
+    for row in [head, *group.rows]:
+        if row.id_masked:
+            for h in candidates:
+                if any(plan.shown_masked(m)[0] == row.id_masked for m in members.get(h.pk, [])):
+                    return h
     for h in candidates:
         if any(m.relation == Relation.HEAD and m.name == head.name for m in members.get(h.pk, [])):
             return h
@@ -396,14 +446,20 @@ def _find_household(group, candidates, members, by_bidx) -> Household | None:
 
 
 def _plan_household(plan: Plan, group: PlannedHousehold, current: list[Resident]) -> None:
-    tenure = next((r.tenure for r in [group.head_row, *group.rows] if r.tenure), None)
-    area = next((r.area for r in [group.head_row, *group.rows] if r.area is not None), None)
+    rows = [group.head_row, *group.rows]
+    tenure_row = next((r for r in rows if r.tenure), None)
+    area_row = next((r for r in rows if r.area is not None), None)
+    tenure = tenure_row.tenure if tenure_row else None
+    area = area_row.area if area_row else None
     group.tenure, group.area = tenure, area
+    group.change_rows = {"tags": group.head_row.number}
     dwelling = plan.dwellings[group.key]
     if group.existing is not None and tenure and group.existing.tenure != tenure:
-        group.changes.append("tenure")
+        group.changes += ("tenure",)
+        group.change_rows["tenure"] = tenure_row.number
     if area is not None and dwelling.pk is not None and dwelling.area_m2 != area:
-        group.changes.append("area")
+        group.changes += ("area",)
+        group.change_rows["area"] = area_row.number
     if group.rows[0].tags is not None:
         wanted: dict[int, str] = {}
         for row in group.rows:
@@ -447,8 +503,11 @@ def _plan_resident(
             )
             plan.errors.append(err)
             return None
-    if existing is None and group.existing is not None:
-        for member in members.get(group.existing.pk, []):
+    household_members = members.get(group.existing.pk, []) if group.existing else []
+    if existing is None and row.id_masked:
+        existing = _member_shown_as(plan, row, household_members, claimed)
+    if existing is None:
+        for member in household_members:
             if (
                 member.name == row.name
                 and member.pk not in claimed
@@ -465,6 +524,10 @@ def _plan_resident(
         )
         plan.errors.append(err)
         return None
+    masked_errors = _masked_cell_errors(plan, row, existing)
+    if masked_errors:
+        plan.errors.extend(masked_errors)
+        return None
     if existing is not None:
         claimed.add(existing.pk)
     if row.relation:
@@ -478,23 +541,23 @@ def _plan_resident(
         person.tags = {tag.pk: level for tag, level in row.tags if tag.target == TagTarget.RESIDENT}
     if existing is None:
         return person
-    c = person.changes
+    changes = []
     if existing.name != row.name:
-        c.append("name")
+        changes.append("name")
     if existing.relation != relation:
-        c.append("relation")
+        changes.append("relation")
     if row.status and existing.residence_status != row.status:
-        c.append("residence_status")
+        changes.append("residence_status")
     if row.gender and existing.gender != row.gender:
-        c.append("gender")
+        changes.append("gender")
     if row.birth_date and existing.birth_date != row.birth_date:
-        c.append("birth_date")
+        changes.append("birth_date")
     if row.id_bidx and existing.id_number_bidx != row.id_bidx:
-        c.append("id_number")
+        changes.append("id_number")
     if row.phone_bidx and existing.phone_bidx != row.phone_bidx:
-        c.append("phone")
+        changes.append("phone")
     if group.existing is None or existing.household_id != group.existing.pk:
-        c.append("household")
+        changes.append("household")
     if person.tags is not None:
         have = {
             tag_id: link.level
@@ -502,8 +565,54 @@ def _plan_resident(
             if tag_id in plan.editable_tag_ids
         }
         if have != person.tags:
-            c.append("tags")
+            changes.append("tags")
+    person.changes = tuple(changes)
     return person
+
+
+def _member_shown_as(plan: Plan, row: LedgerRow, household_members, claimed):
+    """The unclaimed member whose stored ID number a masked export shows as the row's
+    masked one (the one of the row's name, if several are)."""
+    shown = [
+        m
+        for m in household_members
+        if m.pk not in claimed and plan.shown_masked(m)[0] == row.id_masked
+    ]
+    return next((m for m in shown if m.name == row.name), shown[0] if shown else None)
+
+
+def _masked_cell_errors(plan: Plan, row: LedgerRow, existing) -> list[RowError]:
+    """A masked cell must show the stored value of the person its row matches."""
+    errors = []
+    if row.id_masked:
+        column = plan.header("id_number")
+        if existing is None:
+            message = _(
+                "This ID number is masked (*) and its row matches no registered person. "
+                "Type the full ID number."
+            )
+            errors.append(RowError(row.number, column, "masked_no_person", message))
+        elif plan.shown_masked(existing)[0] != row.id_masked:
+            message = _(
+                "The visible digits of this masked ID number differ from the registered "
+                "person's. Type the full ID number, or keep the cell as it was exported."
+            )
+            errors.append(RowError(row.number, column, "masked_mismatch", message))
+    if row.phone_masked:
+        column = plan.header("phone")
+        if existing is None:
+            message = _(
+                "This phone number is masked (*) and its row matches no registered person. "
+                "Type the full number."
+            )
+            errors.append(RowError(row.number, column, "masked_no_person", message))
+        elif plan.shown_masked(existing)[1] != row.phone_masked:
+            message = _(
+                "The visible digits of this masked phone number differ from the registered "
+                "person's. Type the full number, or keep the cell as it was exported."
+            )
+            errors.append(RowError(row.number, column, "masked_mismatch", message))
+    return errors
 
 
 def _load_tags(plan: Plan, household_ids: list[int], resident_ids: list[int]) -> None:

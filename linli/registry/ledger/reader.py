@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import python_calamine
 from django.utils.translation import gettext as _
 
+from linli.core.xlsx import FORMULA_START
+
 from .columns import COLUMN_BY_KEY, REQUIRED_KEYS, column_for_header
 from .safety import LedgerFileError
 
@@ -121,6 +123,8 @@ def _row(row: list, number: int, columns: list[tuple[str, int]]) -> Iterator[She
         value = row[col] if col < width else ""
         if isinstance(value, str):
             value = value.strip()
+            if value[:1] == "'" and value[1:2] in FORMULA_START:
+                value = value[1:]  # an export's neutralised cell ('=…) reads as it was stored
         if value not in ("", None):
             empty = False
         cells[key] = value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -67,10 +67,16 @@ class LedgerRow:
     id_bidx: str = ""
     phone: str = ""
     phone_bidx: str = ""
+    # A masked cell as exported (3101**********1234, 138****1234): it stands for the
+    # stored value of the person the row matches, and the plan checks that it does.
+    id_masked: str = ""
+    phone_masked: str = ""
     relation: str | None = None
     status: str | None = None
-    tags: list[tuple[Tag, str]] | None = None  # None: the file has no tag column
-    errors: list[RowError] = field(default_factory=list)
+    tags: tuple[tuple[Tag, str], ...] | None = None  # None: the file has no tag column
+    # Tuples, not lists: most rows have none, and an empty tuple is one shared object, so a
+    # 100,000-row ledger does not hand Python's cycle collector 100,000 empty lists to walk.
+    errors: tuple[RowError, ...] = ()
 
     @property
     def is_head(self) -> bool:
@@ -124,6 +130,15 @@ def room_number(text: str) -> str:
     return _ROOM_SUFFIX.sub("", text.replace(" ", ""))
 
 
+def _is_masked(text: str) -> bool:
+    return "*" in text or "＊" in text
+
+
+def _masked_text(text: str) -> str:
+    """A masked ID number or phone as the export writes it: no spaces, ASCII '*', upper X."""
+    return "".join(text.split()).replace("＊", "*").upper()
+
+
 def _date(value: object) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -153,7 +168,7 @@ class RowParser:
         return self.layout.headers.get(key) or COLUMN_BY_KEY[key].header
 
     def _error(self, row: LedgerRow, key: str, code: str, message: str) -> None:
-        row.errors.append(RowError(row.number, self.header(key) if key else "", code, message))
+        row.errors += (RowError(row.number, self.header(key) if key else "", code, message),)
 
     def parse(self, sheet_row: SheetRow) -> LedgerRow:
         """One row's values and errors. Written for speed (100,000 rows per import):
@@ -242,10 +257,8 @@ class RowParser:
             )
             return
         text = str(value)
-        if "*" in text:
-            self._error(
-                row, "id_number", "masked", _("This is a masked ID number; it cannot be imported.")
-            )
+        if _is_masked(text):
+            row.id_masked = _masked_text(text)
             return
         try:
             row.id_number = pii.validate_id_number(text)
@@ -277,10 +290,8 @@ class RowParser:
         if value in ("", None):
             return
         text = cell_text(value)
-        if "*" in text:
-            self._error(
-                row, "phone", "masked", _("This is a masked phone number; it cannot be imported.")
-            )
+        if _is_masked(text):
+            row.phone_masked = _masked_text(text)
             return
         try:
             row.phone = pii.validate_phone(text)
@@ -289,7 +300,7 @@ class RowParser:
             return
         row.phone_bidx = self.blind_index(row.phone)
 
-    def _tags(self, row: LedgerRow, text: str) -> list[tuple[Tag, str]]:
+    def _tags(self, row: LedgerRow, text: str) -> tuple[tuple[Tag, str], ...]:
         out: list[tuple[Tag, str]] = []
         for name, level in split_tags(text):
             tag = self.tags_by_name.get(name)
@@ -301,7 +312,7 @@ class RowParser:
             if tag.rule:
                 continue  # derived tags are computed from the data, never imported
             out.append((tag, level[:20] if tag.has_level else ""))
-        return out
+        return tuple(out)
 
 
 DEFAULT_STATUS = ResidenceStatus.REGISTERED

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -48,13 +47,14 @@ from ..models import (
 from ..tags import refresh_derived_tags
 from ..tasks import ANALYSE_AFTER_ROWS, refresh_statistics
 from . import snapshot
-from .bulk import Inserter, collector_paused, lock_street, update_statistics
+from .bulk import Inserter, lock_street, update_statistics
 from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
 from .reader import SheetLayout, read_rows
 from .rows import LedgerRow, RowError, RowParser
 from .safety import LedgerFileError, check_workbook
 
 MAX_STORED_ERRORS = 1000
+MAX_STORED_CHANGES = 1000
 BATCH = 2000
 WHOLE_STREET_REFRESH = 5000  # above this many households, refresh the street's derived tags
 ANALYSE_BEFORE_CHECKS = 500  # new households from which the import refreshes statistics
@@ -81,6 +81,10 @@ class Analysis:
             counts["header_row"] = self.layout.header_row
             counts["unknown_columns"] = self.layout.unknown + self.layout.duplicates
         counts["errors_total"] = len(self.errors) + (1 if self.file_error else 0)
+        if self.ok:
+            changes = self.plan.changed_cells()
+            counts["changes"] = changes[:MAX_STORED_CHANGES]
+            counts["changes_total"] = len(changes)
         return counts
 
     def errors_json(self) -> list[dict]:
@@ -141,7 +145,6 @@ def _copy_hashing(source, target) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-@collector_paused()
 def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob:
     """Dry run: store the upload and what importing it would do. Saves no registry rows.
 
@@ -187,7 +190,6 @@ def import_job_get(actor, pk: int) -> ImportJob:
     return job
 
 
-@collector_paused()
 def ledger_commit(*, actor, job_id: int, sha256: str) -> ImportJob:
     """Import a previewed file for real, all or nothing.
 
@@ -249,7 +251,6 @@ class ImportResult:
     ok: bool
 
 
-@collector_paused()
 def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> ImportResult:
     """The command line's import: analyse, and unless ``dry_run`` apply in one transaction.
 
@@ -541,12 +542,6 @@ def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
                     "members_changed": group.stats["changed"],
                 },
             )  # fmt: skip
-
-
-def _bulk_create(objs: Iterable) -> None:
-    objs = list(objs)
-    if objs:
-        type(objs[0]).objects.bulk_create(objs, batch_size=BATCH)
 
 
 def _bulk_update(objs: list, fields: list[str]) -> None:

@@ -1,27 +1,23 @@
 """The rows a preview parsed, kept beside the stored upload so the commit need not parse
 the workbook again (reading, checking and parsing is most of a large import's work).
 
-The snapshot is sealed with the personal-data key (it holds ID numbers and phones, as
-the workbook does). Its authenticated context names everything parsing depends on: the
-file's SHA-256, the tags the importer may name, the day (birth dates in the future are
-refused) and the format version. If any of them differs at commit time, or the
+The snapshot is JSON lines: the sheet layout on the first line, then one parsed row per
+line as a list of its values in ``LedgerRow``'s field order (tags as [tag id, level]
+pairs). It is sealed with the personal-data key (it holds ID numbers and phones, as the
+workbook does). The seal's authenticated context names everything parsing depends on:
+the file's SHA-256, the tags the importer may name, the day (birth dates in the future
+are refused) and the format version. If any of them differs at commit time, or the
 snapshot is missing or damaged, ``load`` returns None and the commit parses the stored
 file again. Matching against the registry is never snapshotted: the commit always plans
 against the registry as it is then.
-
-The rows are plain tuples in ``marshal`` format, in lists of ``CHUNK``, each list after
-its length in bytes, so that it is read with ``marshal.loads`` from a slice of the buffer
-(``marshal.load`` from a file object reads a value at a time, twenty times slower).
-``marshal`` trusts its input and changes between Python versions, so the context names
-the marshal version too, and only a blob that this installation sealed (the AEAD tag
-checks) is ever loaded.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import marshal
-import struct
+import io
+import json
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -33,13 +29,11 @@ from ..models import Tag
 from .reader import SheetLayout
 from .rows import LedgerRow
 
-VERSION = 3
-CHUNK = 5000  # rows per marshalled list
-_LENGTH = struct.Struct("<I")  # a marshalled list's size in bytes, before it
-_FIELDS = (
-    "number", "compound", "building", "entrance", "room", "name", "area", "tenure", "gender",
-    "birth_date", "id_number", "id_bidx", "phone", "phone_bidx", "relation", "status",
-)  # fmt: skip
+VERSION = 5
+# LedgerRow's fields but its last two: the tags (kept apart, as tag ids) and the errors (a
+# snapshot is only kept of error-free rows). A row is built again from these positionally.
+_FIELDS = tuple(f.name for f in dataclasses.fields(LedgerRow) if f.name not in ("tags", "errors"))
+_AREA, _BIRTH = _FIELDS.index("area"), _FIELDS.index("birth_date")
 
 
 def _context(sha256: str, tags: dict[str, Tag]) -> str:
@@ -48,30 +42,35 @@ def _context(sha256: str, tags: dict[str, Tag]) -> str:
         for t in sorted(tags.values(), key=lambda t: t.pk)
     )
     day = dt.date.today().isoformat()
-    return f"ledger-rows|v{VERSION}.{marshal.version}|{sha256}|{day}|{tag_part}"
+    return f"ledger-rows|v{VERSION}|{sha256}|{day}|{tag_part}"
 
 
 def name_for(upload_name: str) -> str:
     return f"{upload_name}.rows"
 
 
-def _record(row: LedgerRow) -> tuple:
-    # Plain str: marshal refuses str subclasses such as the choices (Relation.HEAD).
-    values = [str(v) if isinstance(v, str) else v for v in map(row.__getattribute__, _FIELDS)]
-    values[6] = None if row.area is None else str(row.area)
-    values[9] = None if row.birth_date is None else row.birth_date.toordinal()
-    values.append(None if row.tags is None else tuple((t.pk, level) for t, level in row.tags))
-    return tuple(values)
+def _line(values) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def _record(row: LedgerRow) -> str:
+    values = [getattr(row, name) for name in _FIELDS]
+    if row.area is not None:
+        values[_AREA] = str(row.area)
+    if row.birth_date is not None:
+        values[_BIRTH] = row.birth_date.isoformat()
+    tags = None if row.tags is None else [[tag.pk, level] for tag, level in row.tags]
+    return _line([*values, tags])
 
 
 def save(upload_name: str, sha256: str, tags: dict[str, Tag], layout, rows) -> None:
     """Seal the layout and the parsed (error-free) rows next to the stored upload."""
-    head = (layout.header_row, layout.columns, layout.headers, layout.unknown, layout.duplicates)
-    parts = [*_framed(head)]
-    for i in range(0, len(rows), CHUNK):
-        parts += _framed([_record(row) for row in rows[i : i + CHUNK]])
-    blob = pii.seal(b"".join(parts), _context(sha256, tags))
-    del parts
+    head = [layout.header_row, layout.columns, layout.headers, layout.unknown, layout.duplicates]
+    text = io.BytesIO()
+    text.write(_line(head).encode())
+    for row in rows:
+        text.write(b"\n" + _record(row).encode())
+    blob = pii.seal(text.getvalue(), _context(sha256, tags))
     name = name_for(upload_name)
     if default_storage.exists(name):
         default_storage.delete(name)
@@ -90,37 +89,21 @@ def load(upload_name: str, sha256: str, tags: dict[str, Tag]):
     except pii.PIIError:
         return None
     del blob
-    pieces = _pieces(memoryview(plain))
-    head = next(pieces)
+    lines = io.BytesIO(plain)  # read a line at a time: one row's values in memory at once
+    layout = SheetLayout(*json.loads(lines.readline()))
     by_pk = {t.pk: t for t in tags.values()}
     rows = []
-    for chunk in pieces:  # a list at a time: less memory at once
-        for values in chunk:
-            row = LedgerRow(*values[:-1])  # _FIELDS are LedgerRow's leading fields, in order
-            if row.area is not None:
-                row.area = Decimal(row.area)
-            if row.birth_date is not None:
-                row.birth_date = dt.date.fromordinal(row.birth_date)
-            if values[-1] is not None:
-                row.tags = [(by_pk[pk], level) for pk, level in values[-1]]
-            rows.append(row)
-    header_row, columns, headers, unknown, duplicates = head
-    return SheetLayout(header_row, columns, headers, unknown, duplicates), rows
-
-
-def _framed(value) -> tuple[bytes, bytes]:
-    data = marshal.dumps(value)
-    return _LENGTH.pack(len(data)), data
-
-
-def _pieces(view: memoryview):
-    """The marshalled values of a snapshot, one after the other."""
-    at = 0
-    while at < len(view):
-        (size,) = _LENGTH.unpack_from(view, at)
-        at += _LENGTH.size
-        yield marshal.loads(view[at : at + size])
-        at += size
+    for line in lines:
+        *values, row_tags = json.loads(line)
+        row = LedgerRow(*values)  # the values of _FIELDS, in order
+        if row.area is not None:
+            row.area = Decimal(row.area)
+        if row.birth_date is not None:
+            row.birth_date = dt.date.fromisoformat(row.birth_date)
+        if row_tags is not None:
+            row.tags = tuple((by_pk[pk], level) for pk, level in row_tags)
+        rows.append(row)
+    return layout, rows
 
 
 def discard(upload_name: str) -> None:

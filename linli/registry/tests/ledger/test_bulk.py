@@ -3,12 +3,10 @@ bulk.filter_in: rows whose field is one of a long list of values."""
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 from django.db import connection, transaction
 
-from linli.registry.ledger.bulk import Inserter, collector_paused, filter_in
+from linli.registry.ledger.bulk import Inserter, filter_in
 from linli.registry.models import Building
 
 pytestmark = pytest.mark.django_db
@@ -83,19 +81,3 @@ def test_filter_in_finds_exactly_the_listed_values_of_text_and_id_fields(world):
 def test_filter_in_refuses_a_value_holding_its_separator(world):
     with pytest.raises(ValueError):
         list(filter_in(Building.objects.all(), "number", ["1\x1f2"]))
-
-
-def test_the_collector_is_paused_inside_and_running_again_after_an_error():
-    assert gc.isenabled()
-
-    @collector_paused()
-    def job():
-        assert not gc.isenabled()
-        with collector_paused():  # nested: the outer pause still holds afterwards
-            pass
-        assert not gc.isenabled()
-        raise ValueError
-
-    with pytest.raises(ValueError):
-        job()
-    assert gc.isenabled()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +14,9 @@ from linli.core import pii
 from linli.core.errors import Conflict
 from linli.core.models import AuditEvent
 from linli.registry.ledger import snapshot as ledger_snapshot
+from linli.registry.ledger.plan import tags_for
+from linli.registry.ledger.reader import read_rows
+from linli.registry.ledger.rows import RowParser
 from linli.registry.ledger.services import ledger_commit, ledger_preview
 from linli.registry.models import (
     Building,
@@ -28,6 +33,7 @@ from linli.registry.models import (
     Tenure,
     address_sort_key,
 )
+from linli.testing import english
 
 from .conftest import NEW_IDS, row, upload, xlsx_bytes
 
@@ -134,11 +140,53 @@ def test_existing_resident_in_same_dwelling_is_an_update(world, password):
     assert job.status == ImportStatus.PREVIEWED, job.errors
     assert job.counts["households"] == {"new": 0, "updated": 1, "unchanged": 0}
     assert job.counts["residents"] == {"new": 0, "updated": 1, "unchanged": 1}
+    assert job.counts["changes"] == [{"row": 2, "column": "联系电话", "code": "changed"}]
     commit(world.cadre, job)
     world.zhou.refresh_from_db()
     assert world.zhou.phone == "13812349999" and world.zhou.household == world.hh_a1
     assert Household.objects.filter(dwelling=world.hh_a1.dwelling).count() == 1
     assert AuditEvent.objects.filter(verb="import", target_id=world.hh_a1.pk).count() == 1
+
+
+def test_preview_lists_each_change_by_row_and_column(world):
+    # A second household in 周美华's dwelling; the file moves 王建国 into it.
+    Household.objects.create(
+        street=world.street,
+        dwelling=world.hh_a1.dwelling,
+        grid=world.grid_a1,
+        address_key=world.hh_a1.address_key,
+    ).members.create(
+        street=world.street,
+        grid=world.grid_a1,
+        name="租客甲",
+        id_number_bidx=pii.blind_index(NEW_IDS["xu"]),
+        birth_date=pii.id_number_birth_date(NEW_IDS["xu"]),
+        gender=pii.id_number_gender(NEW_IDS["xu"]),
+    )
+    rows = [
+        row(room="301", name="周美华", idn=world.zhou.id_number, area=61.5),
+        row(room="301", name="租客甲", idn=NEW_IDS["xu"], relation="户主"),
+        row(room="301", name="王建国", idn=world.wang.id_number, relation="合租", tags="党员"),
+    ]  # fmt: skip
+    job = preview(world, world.cadre, rows)
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    assert job.counts["changes"] == [
+        {"row": 2, "column": "面积", "code": "changed"},
+        {"row": 4, "column": "", "code": "household"},
+        {"row": 4, "column": "与户主关系", "code": "changed"},
+    ]
+    page = ledger_page(world, job)
+    assert page.count("Moves into this household") == 1 and page.count(">Changed<") == 2
+
+
+def ledger_page(world, job) -> str:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.cadre)
+    url = reverse("registry:import_job", args=[job.pk])
+    return english(client).get(url).content.decode()
 
 
 def test_reimport_is_idempotent(world):
@@ -204,9 +252,8 @@ def test_commit_needs_the_previewed_hash(world):
 
 
 def test_commit_imports_the_previewed_rows_without_reading_the_file_again(
-    world, django_capture_on_commit_callbacks, monkeypatch
+    world, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(ledger_snapshot, "CHUNK", 3)  # the four rows sealed in two lists
     job = preview(world, world.cadre, NEW_FAMILY)
     parsed_rows = job.file.storage.open(ledger_snapshot.name_for(job.file.name)).read()
     assert NEW_IDS["ma"].encode() not in parsed_rows  # sealed, like the rest of the PII
@@ -218,6 +265,30 @@ def test_commit_imports_the_previewed_rows_without_reading_the_file_again(
     assert job.status == ImportStatus.COMMITTED
     assert Resident.objects.filter(name__in=["马大爷", "何阿姨", "徐明", "高丽"]).count() == 4
     assert not job.file.storage.exists(ledger_snapshot.name_for(job.file.name))
+
+
+def test_the_snapshot_gives_back_the_rows_as_parsed(world, tmp_path):
+    id_mask = pii.mask_id_number(world.zhou.id_number)
+    masked = row(room="301", name="周美华", idn=id_mask, phone="138****1234",
+                 birth="1952-03-15", gender="女")  # fmt: skip
+    job = preview(world, world.cadre, [*NEW_FAMILY, masked])
+    assert job.status == ImportStatus.PREVIEWED, job.errors
+    tags = tags_for(world.cadre, world.street.pk)
+    stored = tmp_path / "ledger.xlsx"
+    with job.file.open("rb") as handle:
+        stored.write_bytes(handle.read())
+    layout, sheet_rows = read_rows(str(stored))
+    parser = RowParser(layout, tags)
+    parsed = [parser.parse(r) for r in sheet_rows]
+
+    kept_layout, kept = ledger_snapshot.load(job.file.name, job.sha256, tags)
+    assert kept_layout == layout and kept == parsed
+    assert kept[0].area == Decimal("61.50") and kept[0].tags[0][0].name == "困难家庭"
+    assert kept[-1].id_masked == id_mask and kept[-1].phone_masked == "138****1234"
+    assert kept[-1].birth_date == dt.date(1952, 3, 15) and kept[-1].relation == Relation.HEAD
+    # Another hash or other tags: the snapshot is not trusted.
+    assert ledger_snapshot.load(job.file.name, "0" * 64, tags) is None
+    assert ledger_snapshot.load(job.file.name, job.sha256, {}) is None
 
 
 @pytest.mark.parametrize("spoil", ["missing", "damaged"])
