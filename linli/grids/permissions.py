@@ -83,20 +83,9 @@ ROLES_MANAGE = "accounts.manage_roles"
 AUDIT_VIEW = "audit.view"  # change history and the personal-data access log
 JOBS_VIEW = "jobs.view"  # the background jobs: when they last ran, their counts and errors
 
-# The registry's actions (households and residents). Declared here until the registry's
-# own permissions module takes them over.
-REGISTRY_VIEW = "registry.view"
-REGISTRY_EDIT = "registry.edit"
-REGISTRY_IMPORT = "registry.import"
-REGISTRY_EXPORT = "registry.export"
-
 declare(
     {
         Role.STREET_ADMIN: [
-            REGISTRY_VIEW,
-            REGISTRY_EDIT,
-            REGISTRY_IMPORT,
-            REGISTRY_EXPORT,
             PLACES_VIEW,
             VIEW_PII,
             VIEW_HEALTH_TAGS,
@@ -107,10 +96,6 @@ declare(
             JOBS_VIEW,
         ],
         Role.CADRE: [
-            REGISTRY_VIEW,
-            REGISTRY_EDIT,
-            REGISTRY_IMPORT,
-            REGISTRY_EXPORT,
             PLACES_VIEW,
             VIEW_PII,
             VIEW_HEALTH_TAGS,
@@ -118,15 +103,11 @@ declare(
             AUDIT_VIEW,
         ],
         Role.GRID_WORKER: [
-            REGISTRY_VIEW,
-            REGISTRY_EDIT,
-            REGISTRY_EXPORT,
             PLACES_VIEW,
             VIEW_HEALTH_TAGS,
         ],
-        Role.BUILDING_LEADER: [REGISTRY_VIEW, PLACES_VIEW],
+        Role.BUILDING_LEADER: [PLACES_VIEW],
         Role.UNIT_STAFF: [PLACES_VIEW],
-        Role.RESIDENT: [REGISTRY_VIEW],
     }
 )
 

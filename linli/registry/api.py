@@ -24,6 +24,7 @@ from linli.core.api import BODY_ERRORS, ERRORS, MAX_ID, NO_NUL, ErrorOut, Id, Pa
 from linli.core.errors import InvalidInput, LinliError
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode
+from linli.registry import permissions as rp
 
 from .models import Building, Compound, Household, Resident, Tenure
 from .schemas import (
@@ -233,7 +234,7 @@ def _no_store_if(clear: dict, response: HttpResponse) -> None:
 @router.get("/tags", response={200: list[TagInfoOut], **ERRORS}, summary="Tags you may see")
 def tag_list(request):
     """The tags of your streets usable as the ``tag`` filter; sensitive ones need permission."""
-    street_ids = perms.streets(request.user, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(request.user, rp.VIEW)
     return [
         {
             "id": t.pk,

@@ -12,7 +12,7 @@ class RegistryConfig(AppConfig):
 
         from linli.core import jobs
 
-        from . import counting
+        from . import counting, permissions  # noqa: F401  (declares the registry's actions)
         from .navigation import register_entries
 
         register_entries()

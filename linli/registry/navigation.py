@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.nav import Entry, register
 from linli.grids import permissions as perms
+from linli.registry import permissions as rp
 
 
 def _places(user) -> set[str]:
@@ -14,7 +15,7 @@ def _places(user) -> set[str]:
 
 def _my_household(user):
     """``(household id,)`` of a resident account's own household, else None."""
-    if perms.OWNER not in perms.kinds(user, perms.REGISTRY_VIEW):
+    if perms.OWNER not in perms.kinds(user, rp.VIEW):
         return None
     resident = getattr(user, "resident", None)
     if resident is None or resident.household_id is None:
@@ -71,9 +72,7 @@ def register_entries() -> None:
             label=_("Search"),
             title=_("Find a household"),
             url_name="registry:search",
-            show=lambda user: bool(
-                perms.kinds(user, perms.REGISTRY_VIEW) & {perms.NODE, perms.LEADER}
-            ),
+            show=lambda user: bool(perms.kinds(user, rp.VIEW) & {perms.NODE, perms.LEADER}),
             blurb=_("By name, last four phone digits, address or ID number"),
             order=24,
         )
@@ -83,7 +82,7 @@ def register_entries() -> None:
             key="import",
             label=_("Import ledger"),
             url_name="registry:import",
-            show=lambda user: perms.can(user, perms.REGISTRY_IMPORT),
+            show=lambda user: perms.can(user, rp.IMPORT),
             blurb=_("Households and residents from an Excel file"),
             order=60,
         )

@@ -14,6 +14,7 @@ from linli.core.audit import record_change
 from linli.core.errors import InvalidInput
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
+from linli.registry import permissions as rp
 
 from .counting import mark_stale
 from .models import (
@@ -32,7 +33,7 @@ from .tags import refresh_derived_tags
 def _check_grid(actor, grid: GridNode) -> None:
     if grid.kind != NodeKind.GRID:
         raise InvalidInput(_("Choose a grid, not a higher node."), field="grid")
-    perms.get_in_scope(GridNode.objects.all(), actor, perms.REGISTRY_EDIT, pk=grid.pk)
+    perms.get_in_scope(GridNode.objects.all(), actor, rp.EDIT, pk=grid.pk)
 
 
 def clean_person_fields(*, id_number: str = "", phone: str = "") -> dict[str, Any]:
@@ -56,7 +57,7 @@ def clean_person_fields(*, id_number: str = "", phone: str = "") -> dict[str, An
 @transaction.atomic
 def household_update(*, actor, household: Household, tenure: str, note: str) -> Household:
     household = perms.get_in_scope(
-        Household.objects.select_for_update(), actor, perms.REGISTRY_EDIT, pk=household.pk
+        Household.objects.select_for_update(), actor, rp.EDIT, pk=household.pk
     )
     changes = {}
     if household.tenure != tenure:
@@ -95,9 +96,7 @@ def resident_save(
 ) -> Resident:
     """Create a member of ``household`` or update ``resident``. ID number and phone are
     validated; an empty value on update keeps the stored one (the form never shows it)."""
-    household = perms.get_in_scope(
-        Household.objects.all(), actor, perms.REGISTRY_EDIT, pk=household.pk
-    )
+    household = perms.get_in_scope(Household.objects.all(), actor, rp.EDIT, pk=household.pk)
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_("Name is required."), field="name")
@@ -109,7 +108,7 @@ def resident_save(
         )
     else:
         resident = perms.get_in_scope(
-            Resident.objects.select_for_update(), actor, perms.REGISTRY_EDIT, pk=resident.pk
+            Resident.objects.select_for_update(), actor, rp.EDIT, pk=resident.pk
         )
     changes: dict[str, Any] = {}
     for field, value in [
@@ -153,7 +152,7 @@ def resident_save(
 def resident_move_out(*, actor, resident: Resident, reason: str) -> Resident:
     """Take a resident off their household (moved away, deceased); the person row stays."""
     resident = perms.get_in_scope(
-        Resident.objects.select_for_update(), actor, perms.REGISTRY_EDIT, pk=resident.pk
+        Resident.objects.select_for_update(), actor, rp.EDIT, pk=resident.pk
     )
     household_id = resident.household_id
     if household_id is None:
@@ -184,7 +183,7 @@ def tags_set(*, actor, target: Household | Resident, tag_levels: dict[int, str])
     left as they are, so a grid worker's edit cannot erase a party-membership tag."""
     is_household = isinstance(target, Household)
     model = Household if is_household else Resident
-    target = perms.get_in_scope(model.objects.all(), actor, perms.REGISTRY_EDIT, pk=target.pk)
+    target = perms.get_in_scope(model.objects.all(), actor, rp.EDIT, pk=target.pk)
     kind = TagTarget.HOUSEHOLD if is_household else TagTarget.RESIDENT
     editable = {
         t.pk: t
@@ -241,7 +240,7 @@ def building_move(*, actor, building: Building, grid: GridNode) -> Building:
     """Re-assign a building (and every dwelling, household and resident in it) to another grid."""
     _check_grid(actor, grid)
     building = perms.get_in_scope(
-        Building.objects.select_for_update(), actor, perms.REGISTRY_EDIT, pk=building.pk
+        Building.objects.select_for_update(), actor, rp.EDIT, pk=building.pk
     )
     if grid.street_id != building.street_id:
         raise InvalidInput(_("The grid belongs to another street."), field="grid")

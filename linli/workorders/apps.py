@@ -12,7 +12,7 @@ class WorkordersConfig(AppConfig):
     def ready(self) -> None:
         from linli.core import jobs
 
-        from . import navigation, tasks
+        from . import navigation, permissions, tasks  # noqa: F401  (permissions declares)
         from .household_section import register
 
         register()

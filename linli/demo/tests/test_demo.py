@@ -25,6 +25,7 @@ from linli.demo.builders import BUILDERS, LOGIN_USERNAMES, build_demo, demo_stre
 from linli.demo.builders.context import DEMO_PASSWORD
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment, Unit, UnitKind
+from linli.registry import permissions as rp
 from linli.registry.models import (
     Building,
     Compound,
@@ -351,26 +352,26 @@ def test_every_building_has_a_building_leader_with_the_role(demo, db):
 def test_scope_engine_shows_each_login_its_share(demo, db):
     grid = node("榆兰第二责任区")
     gridleader = User.objects.get(username="gridleader1")
-    seen = perms.filter_to_scope(Household.objects.all(), gridleader, perms.REGISTRY_VIEW)
+    seen = perms.filter_to_scope(Household.objects.all(), gridleader, rp.VIEW)
     assert seen.count() == 344
     assert set(seen.values_list("grid_id", flat=True)) == {grid.pk}
 
     cadre = User.objects.get(username="cadre1")
-    cadre_seen = perms.filter_to_scope(Household.objects.all(), cadre, perms.REGISTRY_VIEW)
+    cadre_seen = perms.filter_to_scope(Household.objects.all(), cadre, rp.VIEW)
     assert cadre_seen.count() == households_in(node("榆兰居民区")).count() > 344
 
     admin = User.objects.get(username="admin")
-    all_seen = perms.filter_to_scope(Household.objects.all(), admin, perms.REGISTRY_VIEW)
+    all_seen = perms.filter_to_scope(Household.objects.all(), admin, rp.VIEW)
     assert all_seen.count() == Household.objects.filter(street=demo.street).count()
 
     resident = User.objects.get(username="resident1")
-    own = perms.filter_to_scope(Household.objects.all(), resident, perms.REGISTRY_VIEW)
+    own = perms.filter_to_scope(Household.objects.all(), resident, rp.VIEW)
     assert list(own) == [resident.resident.household]
 
     prop = User.objects.get(username="property1")
     compounds = perms.filter_to_scope(Compound.objects.all(), prop, perms.PLACES_VIEW)
     assert set(compounds.values_list("property_company__name", flat=True)) == {"慧海物业"}
-    assert perms.filter_to_scope(Household.objects.all(), prop, perms.REGISTRY_VIEW).count() == 0
+    assert perms.filter_to_scope(Household.objects.all(), prop, rp.VIEW).count() == 0
 
 
 def test_running_the_command_again_changes_nothing(demo, db):

@@ -8,6 +8,7 @@ import pytest
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, Role, Unit
 from linli.grids.scope import NODE, OWNER, UNIT, Reach, Rule, ScopeSpec
+from linli.registry import permissions as rp
 from linli.registry.models import Building, Compound, Dwelling, Household, Resident
 from linli.workorders import permissions as wo
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 USERS = ["admin", "other_admin", "cadre", "grid_a1_worker", "grid_b1_worker", "leader",
          "property", "volunteer", "resident_user", "nobody"]  # fmt: skip
 
-REGISTRY = [perms.REGISTRY_VIEW, perms.REGISTRY_EDIT, perms.PLACES_VIEW]
+REGISTRY = [rp.VIEW, rp.EDIT, perms.PLACES_VIEW]
 MODELS = [GridNode, Unit, Compound, Building, Dwelling, Household, Resident]
 
 

@@ -5,12 +5,13 @@ from django.http import Http404
 
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode
+from linli.registry import permissions as rp
 from linli.registry.models import Building, Compound, Household, Resident
 
 pytestmark = pytest.mark.django_db
 
 
-def visible(actor, model, action=perms.REGISTRY_VIEW):
+def visible(actor, model, action=rp.VIEW):
     return set(
         perms.filter_to_scope(model.objects.all(), actor, action).values_list("pk", flat=True)
     )
@@ -72,12 +73,10 @@ def test_grid_tree_visibility_follows_subtree(world):
 def test_get_in_scope_gives_404_for_out_of_scope_and_missing_alike(world):
     with pytest.raises(Http404):
         perms.get_in_scope(
-            Household.objects.all(), world.grid_a1_worker, perms.REGISTRY_VIEW, pk=world.hh_b1.pk
+            Household.objects.all(), world.grid_a1_worker, rp.VIEW, pk=world.hh_b1.pk
         )
     with pytest.raises(Http404):
-        perms.get_in_scope(
-            Household.objects.all(), world.grid_a1_worker, perms.REGISTRY_VIEW, pk=10**9
-        )
+        perms.get_in_scope(Household.objects.all(), world.grid_a1_worker, rp.VIEW, pk=10**9)
 
 
 @pytest.mark.parametrize(
@@ -88,13 +87,13 @@ def test_get_in_scope_gives_404_for_out_of_scope_and_missing_alike(world):
         ("grid_a1_worker", perms.VIEW_PII, False),
         ("grid_a1_worker", perms.VIEW_HEALTH_TAGS, True),
         ("grid_a1_worker", perms.VIEW_PARTY_TAGS, False),
-        ("leader", perms.REGISTRY_EDIT, False),
-        ("property", perms.REGISTRY_VIEW, False),
-        ("resident_user", perms.REGISTRY_EDIT, False),
+        ("leader", rp.EDIT, False),
+        ("property", rp.VIEW, False),
+        ("resident_user", rp.EDIT, False),
         ("admin", perms.ROLES_MANAGE, True),
         ("cadre", perms.ROLES_MANAGE, False),
-        ("cadre", perms.REGISTRY_IMPORT, True),
-        ("grid_a1_worker", perms.REGISTRY_IMPORT, False),
+        ("cadre", rp.IMPORT, True),
+        ("grid_a1_worker", rp.IMPORT, False),
     ],
 )
 def test_role_action_table(world, who, action, allowed):

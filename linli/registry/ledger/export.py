@@ -23,6 +23,7 @@ from linli.core.audit import record_pii_access
 from linli.core.errors import InvalidInput
 from linli.core.xlsx import Workbook
 from linli.grids import permissions as perms
+from linli.registry import permissions as rp
 
 from ..models import (
     Compound,
@@ -84,7 +85,7 @@ class ExportFile:
 
 
 def _scoped_households(actor, filters: HouseholdFilters) -> QuerySet[Household]:
-    exportable = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_EXPORT)
+    exportable = perms.filter_to_scope(Household.objects.all(), actor, rp.EXPORT)
     return household_list(actor, filters).filter(pk__in=exportable.values("pk"))
 
 
@@ -92,7 +93,7 @@ def _scoped_residents(actor, filters: HouseholdFilters) -> QuerySet[Resident]:
     """Residents in export scope. The household filters apply to a resident's household,
     except the text box, which searches residents themselves (name, phone, ID)."""
     qs = resident_list(actor, filters.q)
-    exportable = perms.filter_to_scope(Resident.objects.all(), actor, perms.REGISTRY_EXPORT)
+    exportable = perms.filter_to_scope(Resident.objects.all(), actor, rp.EXPORT)
     qs = qs.filter(pk__in=exportable.values("pk"))
     if filters.node_id or filters.tag_ids or filters.tenure:
         households = household_list(actor, HouseholdFilters(**{**filters.__dict__, "q": ""}))
@@ -139,7 +140,7 @@ def _filename(actor, label: str) -> str:
     from linli.grids.models import GridNode
 
     streets = list(
-        GridNode.objects.filter(pk__in=perms.streets(actor, perms.REGISTRY_EXPORT)).values_list(
+        GridNode.objects.filter(pk__in=perms.streets(actor, rp.EXPORT)).values_list(
             "name", flat=True
         )[:2]
     )
@@ -213,9 +214,9 @@ def households_export(
     A fixed number of queries: the households (in address order), their members, and
     the visible tags of both, each read as plain tuples.
     """
-    perms.require(actor, perms.REGISTRY_EXPORT)
+    perms.require(actor, rp.EXPORT)
     reason = _check_unmask(actor, unmask_reason) if unmask_reason is not None else None
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(actor, rp.VIEW)
     tags = visible_tags(actor, street_ids)
     scoped = _scoped_households(actor, filters).prefetch_related(None)
     ids = scoped.values("pk")
@@ -276,9 +277,9 @@ def residents_export(
     *, actor, filters: HouseholdFilters, unmask_reason: str | None = None
 ) -> ExportFile:
     """Residents in the actor's export scope, one row each (a fixed number of queries)."""
-    perms.require(actor, perms.REGISTRY_EXPORT)
+    perms.require(actor, rp.EXPORT)
     reason = _check_unmask(actor, unmask_reason) if unmask_reason is not None else None
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(actor, rp.VIEW)
     tags = visible_tags(actor, street_ids)
     scoped = _scoped_residents(actor, filters).prefetch_related(None)
     ids = scoped.values("pk")
@@ -309,8 +310,8 @@ def residents_export(
 
 def compounds_export(*, actor, q: str = "") -> ExportFile:
     """Compounds in the actor's export scope with building and household counts."""
-    perms.require(actor, perms.REGISTRY_EXPORT)
-    qs = perms.filter_to_scope(Compound.objects.all(), actor, perms.REGISTRY_EXPORT)
+    perms.require(actor, rp.EXPORT)
+    qs = perms.filter_to_scope(Compound.objects.all(), actor, rp.EXPORT)
     if q.strip():
         qs = qs.filter(Q(name__icontains=q.strip()) | Q(address__icontains=q.strip()))
     qs = (

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from linli.core import pii
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
+from linli.registry import permissions as rp
 
 from ..models import (
     Building,
@@ -207,7 +208,7 @@ def tags_for(actor, street_id: int) -> dict[str, Tag]:
 def _importable_compounds(actor, street_id: int) -> dict[str, Compound]:
     qs = Compound.objects.filter(street_id=street_id)
     if actor is not None:
-        qs = perms.filter_to_scope(qs, actor, perms.REGISTRY_IMPORT)
+        qs = perms.filter_to_scope(qs, actor, rp.IMPORT)
     return {c.name: c for c in qs}
 
 
@@ -215,7 +216,7 @@ def _importable_grids(actor, street_id: int) -> set[int] | None:
     if actor is None:
         return None
     qs = GridNode.objects.filter(street_id=street_id, kind=NodeKind.GRID)
-    return set(perms.filter_to_scope(qs, actor, perms.REGISTRY_IMPORT).values_list("pk", flat=True))
+    return set(perms.filter_to_scope(qs, actor, rp.IMPORT).values_list("pk", flat=True))
 
 
 def build_plan(

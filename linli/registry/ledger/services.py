@@ -30,6 +30,7 @@ from linli.core.errors import Conflict
 from linli.core.models import AuditEvent
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
+from linli.registry import permissions as rp
 
 from ..models import (
     Building,
@@ -94,12 +95,12 @@ class Analysis:
 
 def import_streets(actor) -> list[GridNode]:
     """Streets the actor may import into."""
-    ids = perms.streets(actor, perms.REGISTRY_IMPORT)
+    ids = perms.streets(actor, rp.IMPORT)
     return list(GridNode.objects.filter(pk__in=ids, kind=NodeKind.STREET).order_by("code"))
 
 
 def _check_street(actor, street_id: int) -> None:
-    if actor is not None and street_id not in perms.streets(actor, perms.REGISTRY_IMPORT):
+    if actor is not None and street_id not in perms.streets(actor, rp.IMPORT):
         raise Http404
 
 
@@ -151,7 +152,7 @@ def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob
     ``upload`` is a Django ``UploadedFile`` (or any file object). The file is stored
     only when it passed the file checks (a refused file is not kept).
     """
-    perms.require(actor, perms.REGISTRY_IMPORT)
+    perms.require(actor, rp.IMPORT)
     _check_street(actor, street_id)
     filename = os.path.basename(filename or "ledger.xlsx")[:200]
     with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
@@ -181,9 +182,9 @@ def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob
 
 def import_job_get(actor, pk: int) -> ImportJob:
     """One of the actor's own import jobs in a street they may import into; else 404."""
-    perms.require(actor, perms.REGISTRY_IMPORT)
+    perms.require(actor, rp.IMPORT)
     job = ImportJob.objects.filter(
-        pk=pk, actor=actor, street_id__in=perms.streets(actor, perms.REGISTRY_IMPORT)
+        pk=pk, actor=actor, street_id__in=perms.streets(actor, rp.IMPORT)
     ).first()
     if job is None:
         raise Http404
@@ -262,7 +263,7 @@ def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> ImportRes
         raise FileNotFoundError(path)
     _check_street(actor, street_id)
     if actor is not None:
-        perms.require(actor, perms.REGISTRY_IMPORT)
+        perms.require(actor, rp.IMPORT)
         with open(path, "rb") as handle:
             job = ledger_preview(
                 actor=actor, street_id=street_id, upload=handle, filename=os.path.basename(path)

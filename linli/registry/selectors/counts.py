@@ -25,6 +25,7 @@ from django.db.models import Count, Q, QuerySet
 
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode
+from linli.registry import permissions as rp
 
 from .. import counting
 from ..models import (
@@ -93,11 +94,11 @@ def _finish(counts: Counts, tags: Iterable[Tag]) -> Counts:
 
 
 def _scoped(actor) -> tuple[QuerySet[Household], QuerySet[Resident]] | None:
-    if not perms.can(actor, perms.REGISTRY_VIEW):
+    if not perms.can(actor, rp.VIEW):
         return None
-    households = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_VIEW)
+    households = perms.filter_to_scope(Household.objects.all(), actor, rp.VIEW)
     residents = perms.filter_to_scope(
-        Resident.objects.filter(household__isnull=False), actor, perms.REGISTRY_VIEW
+        Resident.objects.filter(household__isnull=False), actor, rp.VIEW
     )
     return households, residents
 
@@ -122,7 +123,7 @@ def _grouped(actor, key: str, restrict: list[dict]) -> tuple[dict, list[Tag]] | 
     households, residents = scoped
     households = households.filter(_any_of(restrict))
     residents = residents.filter(_any_of(restrict, "household__"))
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(actor, rp.VIEW)
     tags = list(visible_tags(actor, street_ids))
     tag_ids = [t.pk for t in tags]
     out: dict = defaultdict(Counts)
@@ -153,7 +154,7 @@ def _grouped(actor, key: str, restrict: list[dict]) -> tuple[dict, list[Tag]] | 
 
 def _tree_staff(actor) -> bool:
     """The actor reaches households through the tree only (their figures are kept)."""
-    return perms.kinds(actor, perms.REGISTRY_VIEW) == {perms.NODE}
+    return perms.kinds(actor, rp.VIEW) == {perms.NODE}
 
 
 def _kept(actor, kind: str, places: list) -> dict[int, Counts]:
@@ -176,7 +177,7 @@ def node_counts(actor, nodes: list[GridNode]) -> dict[int, Counts] | None:
     """
     if not nodes:
         return {}
-    if not perms.can(actor, perms.REGISTRY_VIEW):
+    if not perms.can(actor, rp.VIEW):
         return None
     if _tree_staff(actor):
         return _kept(actor, PlaceCount.NODE, nodes)
@@ -212,7 +213,7 @@ def compound_counts(actor, compounds: list[Compound]) -> dict[int, Counts] | Non
     ``registry.view``."""
     if not compounds:
         return {}
-    if not perms.can(actor, perms.REGISTRY_VIEW):
+    if not perms.can(actor, rp.VIEW):
         return None
     if _tree_staff(actor):
         return _kept(actor, PlaceCount.COMPOUND, compounds)

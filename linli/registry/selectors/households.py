@@ -10,6 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from linli.core import pii
 from linli.grids import permissions as perms
+from linli.registry import permissions as rp
 
 from ..models import Household, HouseholdTag, Resident, ResidentTag, Tag
 
@@ -162,7 +163,7 @@ def household_page(
         .order_by("id")
     ):
         rows[cast(int, member.household_id)].members.append(member)
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(actor, rp.VIEW)
     for link in (
         HouseholdTag.objects.filter(household_id__in=list(rows))
         .filter(visible_tag_q(actor, street_ids, via="tag"))
@@ -176,8 +177,8 @@ def household_page(
 def _matching(actor, filters: HouseholdFilters) -> tuple[QuerySet[Household], set[int]]:
     """Households in scope matching the filters (no order, nothing loaded alongside), and
     the streets the actor may view the registry of."""
-    qs = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_VIEW)
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    qs = perms.filter_to_scope(Household.objects.all(), actor, rp.VIEW)
+    street_ids = perms.streets(actor, rp.VIEW)
     if filters.node_id:
         from linli.grids.models import GridNode
 
@@ -236,8 +237,8 @@ def with_list_details(qs: QuerySet[Household], actor, street_ids) -> QuerySet[Ho
 
 def household_get(actor, pk: int) -> Household:
     """One household in scope, with members and visible tags; Http404 otherwise."""
-    qs = perms.filter_to_scope(Household.objects.all(), actor, perms.REGISTRY_VIEW).filter(pk=pk)
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    qs = perms.filter_to_scope(Household.objects.all(), actor, rp.VIEW).filter(pk=pk)
+    street_ids = perms.streets(actor, rp.VIEW)
     visible = visible_tag_q(actor, street_ids, via="tag")
     household = (
         qs.select_related("dwelling__entrance__building__compound__property_company", "grid")
@@ -267,8 +268,8 @@ def household_get(actor, pk: int) -> Household:
 
 
 def resident_list(actor, q: str = "") -> QuerySet[Resident]:
-    qs = perms.filter_to_scope(Resident.objects.all(), actor, perms.REGISTRY_VIEW)
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    qs = perms.filter_to_scope(Resident.objects.all(), actor, rp.VIEW)
+    street_ids = perms.streets(actor, rp.VIEW)
     q = (q or "").strip().replace(" ", "")
     if q:
         if re.fullmatch(r"\d{17}[\dXx]", q):
@@ -318,7 +319,7 @@ def tag_choices(actor, street_id: int, target: str) -> tuple[list[Tag], list[Tag
 
 def is_resident_view(actor) -> bool:
     """Whether the actor sees the registry only as a resident (their own household)."""
-    return perms.kinds(actor, perms.REGISTRY_VIEW) == {perms.OWNER}
+    return perms.kinds(actor, rp.VIEW) == {perms.OWNER}
 
 
 def is_exact_pii_query(q: str) -> bool:

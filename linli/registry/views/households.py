@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput
 from linli.grids import permissions as perms
+from linli.registry import permissions as rp
 
 from .. import services
 from ..forms import HouseholdForm, MoveOutForm, ResidentForm, RevealForm, SearchForm, TagsForm
@@ -152,9 +153,7 @@ def _file_context(request, household: Household, revealed=None, reveal_form=None
 
 
 def _can_edit(actor, household: Household) -> bool:
-    return perms.can(actor, perms.REGISTRY_EDIT) and perms.in_scope(
-        household, actor, perms.REGISTRY_EDIT
-    )
+    return perms.can(actor, rp.EDIT) and perms.in_scope(household, actor, rp.EDIT)
 
 
 @login_required
@@ -458,9 +457,9 @@ def search(request):
     paging or export links; any other search redirects to a shareable GET address.
     """
     actor = request.user
-    if not perms.can(actor, perms.REGISTRY_VIEW) or is_resident_view(actor):
+    if not perms.can(actor, rp.VIEW) or is_resident_view(actor):
         raise Http404
-    street_ids = perms.streets(actor, perms.REGISTRY_VIEW)
+    street_ids = perms.streets(actor, rp.VIEW)
     tags = list(visible_tags(actor, street_ids))
     nodes = places.node_list(actor)
     posted = request.method == "POST"
@@ -510,7 +509,7 @@ def search(request):
         params = request.GET.copy()
         params.pop("page", None)
         query = params.urlencode()
-    can_export = perms.can(actor, perms.REGISTRY_EXPORT) and not exact
+    can_export = perms.can(actor, rp.EXPORT) and not exact
     return render(
         request,
         "registry/search.html",

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import LinliError
 from linli.grids import permissions as perms
+from linli.registry import permissions as rp
 
 from ..ledger.export import (
     ExportFile,
@@ -76,7 +77,7 @@ def _file_response(export: ExportFile) -> FileResponse:
 
 @login_required
 def import_start(request):
-    perms.require(request.user, perms.REGISTRY_IMPORT)
+    perms.require(request.user, rp.IMPORT)
     streets = import_streets(request.user)
     if not streets:
         raise Http404
@@ -132,7 +133,7 @@ def import_commit(request, pk: int):
 
 @login_required
 def import_template(request):
-    perms.require(request.user, perms.REGISTRY_IMPORT)
+    perms.require(request.user, rp.IMPORT)
     return _file_response(template_file())
 
 
@@ -166,7 +167,7 @@ class UnmaskForm(forms.Form):
 def _export(request, kind: str, build):
     """GET: masked file. GET ?unmask=1: the reason form. POST: unmasked file, logged."""
     user = request.user
-    perms.require(user, perms.REGISTRY_EXPORT)
+    perms.require(user, rp.EXPORT)
     params = request.GET
     wants_form = request.method == "GET" and params.get("unmask") == "1"
     if request.method == "POST" or wants_form:
@@ -215,7 +216,7 @@ def export_residents(request):
 
 @login_required
 def export_compounds(request):
-    perms.require(request.user, perms.REGISTRY_EXPORT)
+    perms.require(request.user, rp.EXPORT)
     return _file_response(compounds_export(actor=request.user, q=request.GET.get("q", "")[:100]))
 
 

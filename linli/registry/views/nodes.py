@@ -9,6 +9,7 @@ from django.urls import path, reverse
 
 from linli.grids import permissions as perms
 from linli.grids.geo import region_map
+from linli.registry import permissions as rp
 
 from ..selectors import places
 from ..selectors.counts import compound_counts, node_counts
@@ -63,7 +64,7 @@ def node(request, pk: int):
                 ],
                 outline=current,
             ),
-            "can_search": perms.can(actor, perms.REGISTRY_VIEW),
+            "can_search": perms.can(actor, rp.VIEW),
         },
     )
 

@@ -15,6 +15,7 @@ from django.urls import path
 
 from linli.grids import permissions as perms
 from linli.grids.models import Role
+from linli.registry import permissions as rp
 
 from ..selectors import places
 from ..selectors.counts import compound_counts
@@ -96,7 +97,7 @@ def building(request, pk: int):
             "node": node,
             "breadcrumbs": [*places.node_breadcrumbs(actor, node), node] if node else [],
             "sees_dwellings": any(r["dwellings"] for r in rows),
-            "sees_households": perms.can(actor, perms.REGISTRY_VIEW),
+            "sees_households": perms.can(actor, rp.VIEW),
         },
     )
 
