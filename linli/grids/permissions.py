@@ -74,7 +74,7 @@ def reach_of(role: str, action: str) -> Reach | None:
 
 
 # House-wide actions: the tree, roles, personal data and audit.
-PLACES_VIEW = "registry.view_places"  # grid nodes, compounds, buildings, facilities, units
+PLACES_VIEW = "places.view"  # grid nodes, compounds, buildings, facilities, units
 VIEW_PII = "view_pii"  # may unmask ID numbers and phones (each unmasking is logged)
 VIEW_HEALTH_TAGS = "view_health_tags"  # disability, health, home quarantine
 VIEW_PARTY_TAGS = "view_party_tags"  # party membership
