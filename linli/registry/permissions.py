@@ -2,7 +2,7 @@
 
 Node staff reach households and residents through their grid; building leaders through
 the buildings they lead; a resident their own household. Places (grid nodes, compounds,
-buildings) are seen with the house-wide ``registry.view_places`` (``grids.permissions``).
+buildings) are seen with the house-wide ``places.view`` (``grids.permissions``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 NODES = ["district", "street", "nbh_a", "nbh_b", "grid_a1", "grid_a2", "grid_b1"]
 NODES += ["street_t", "nbh_t", "grid_t1"]
 
-# Who sees which nodes (registry.view_places over the node subtree; unit staff, building
+# Who sees which nodes (places.view over the node subtree; unit staff, building
 # leaders, volunteers and residents reach no node).
 VISIBLE = {
     "admin": {"street", "nbh_a", "nbh_b", "grid_a1", "grid_a2", "grid_b1"},

@@ -1,5 +1,5 @@
 """Reads of places (grid nodes, compounds, buildings, entrances, dwellings, units),
-always starting from the actor's ``registry.view_places`` scope."""
+always starting from the actor's ``places.view`` scope."""
 
 from __future__ import annotations
 
