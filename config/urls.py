@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("linli.grids.urls")),
     path("", include("linli.registry.urls")),
     path("workorders/", include("linli.workorders.urls")),
+    path("volunteering/", include("linli.volunteering.urls")),
+    path("points/", include("linli.points.urls")),
     path("open311/v2/", include("linli.workorders.open311")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<path>.*)$", unknown_route),

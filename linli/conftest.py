@@ -1,5 +1,6 @@
 import pytest
 
+from linli.core.notify import MemoryNotifier
 from linli.testing.world import PASSWORD, build_world
 
 
@@ -23,3 +24,11 @@ def login(client):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture
+def outbox():
+    """What the outside channel was handed (the test settings' notifier)."""
+    MemoryNotifier.clear()
+    yield MemoryNotifier.outbox
+    MemoryNotifier.clear()

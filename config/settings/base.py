@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "linli.grids",
     "linli.registry",
     "linli.workorders",
+    "linli.points",
+    "linli.volunteering",
     "linli.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -26,7 +26,7 @@ from django import forms
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .errors import IllegalTransition, InvalidForm
+from .errors import IllegalTransition, InvalidForm, InvalidInput, LinliError
 from .workflow import Machine, Transition
 
 
@@ -75,10 +75,13 @@ class Outcome:
 
 
 class ActionRegistry:
-    def __init__(self, machine: Machine, actions: Sequence[Action]):
+    """``system``: transitions no person chooses (a sweep's expiry, a step that follows
+    from another record's): they need no action, and none may offer them."""
+
+    def __init__(self, machine: Machine, actions: Sequence[Action], *, system: Sequence[str] = ()):
         self.machine = machine
         self.actions: dict[str, Action] = {a.name: a for a in actions}
-        covered = [t for a in actions for t in a.transitions]
+        covered = [t for a in actions for t in a.transitions] + list(system)
         missing = set(machine.workflow.transitions) - set(covered)
         twice = {t for t in covered if covered.count(t) > 1}
         unknown = set(covered) - set(machine.workflow.transitions)
@@ -141,3 +144,30 @@ class ActionRegistry:
 
 
 __all__ = ["Action", "ActionRegistry", "IllegalTransition", "Outcome"]
+
+
+@dataclass
+class Attempt:
+    """What came of a page's POST of an action: done (``outcome``), or to be shown again
+    with ``status`` and either the bound form that failed (``bound``) or a message."""
+
+    outcome: Outcome | None = None
+    status: int = 200
+    bound: dict[str, forms.Form] | None = None
+    open_form: str = ""
+    error: str = ""
+
+
+def attempt(registry: ActionRegistry, actor, ctx: Context, name: str, data, files) -> Attempt:
+    """Bind, check and perform ``name`` for a page (the API calls ``bind``/``perform`` and
+    lets the errors become JSON). Not the actor's to do: Http404 propagates."""
+    action, form = registry.bind(actor, ctx, name, data, files)
+    try:
+        return Attempt(outcome=registry.perform(actor, ctx, action, form))
+    except InvalidForm:
+        return Attempt(status=400, bound={action.name: form}, open_form=action.name)
+    except InvalidInput as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return Attempt(status=400, bound={action.name: form}, open_form=action.name)
+    except LinliError as exc:
+        return Attempt(status=exc.status, error=exc.message)

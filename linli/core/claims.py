@@ -71,9 +71,10 @@ class Capacity:
     holding: str = "held"
     waiting: str = "waiting"
     released: str = "released"
+    also_live: tuple[str, ...] = ()  # later states that still hold the place (checked in …)
 
     def live(self) -> list[str]:
-        return [self.holding, self.waiting]
+        return [self.holding, self.waiting, *self.also_live]
 
     def _claims(self, holder_id: int):
         return self.claim._default_manager.filter(**{f"{self.holder_field}_id": holder_id})
@@ -135,7 +136,7 @@ class Capacity:
                 .exclude(**{f"{self.state_field}__in": [self.released]})
                 .update(**{self.state_field: state or self.released}, **(values or {}))
             )
-            if not done or was != self.holding:
+            if not done or was not in (self.holding, *self.also_live):
                 return None
             waiting = self._claims(holder_id).filter(**{self.state_field: self.waiting})
             for candidate in waiting.order_by("pk").values_list("pk", flat=True):

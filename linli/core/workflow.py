@@ -121,7 +121,8 @@ class Machine:
     """A workflow bound to its model, timeline, photos and permission check.
 
     ``authorize(actor, row, transition)`` answers the role the actor acts in, or None
-    when they may not (then the row is "not found": 404). ``copied``: columns of the row
+    when they may not (then the row is "not found": 404). ``timeline`` None: the rows keep
+    their history elsewhere (a ledger's entries), and no event is appended. ``copied``: columns of the row
     that each timeline event carries a copy of (for figures counted from events alone).
     ``related``: relations loaded with the locked row.
     """
@@ -131,7 +132,7 @@ class Machine:
         *,
         workflow: Workflow,
         model: type[models.Model],
-        timeline: type[TimelineEvent],
+        timeline: type[TimelineEvent] | None,
         subject_field: str,
         authorize: Authorize,
         photos: type[models.Model] | None = None,
@@ -156,9 +157,11 @@ class Machine:
         """The transitions this actor may take on this row now (status and permission)."""
         return [t for t in self.workflow.available(row.status) if self.authorize(actor, row, t)]
 
-    def lock(self, actor, row: models.Model | int, name: str) -> tuple[Any, str]:
+    def lock(
+        self, actor, row: models.Model | int, name: str, authorized_as: str | None = None
+    ) -> tuple[Any, str]:
         """The row locked for this transaction and the actor's role; Http404 when missing or
-        when the actor may not take ``name`` on it."""
+        when the actor may not take ``name`` on it (``authorized_as``: see ``transition``)."""
         pk = row if isinstance(row, int) else row.pk
         locked: Any = (
             self.model._default_manager.select_for_update(of=("self",))
@@ -166,6 +169,8 @@ class Machine:
             .filter(pk=pk)
             .first()
         )
+        if authorized_as is not None and locked is not None:
+            return locked, authorized_as
         role = self.authorize(actor, locked, self.workflow[name]) if locked is not None else None
         if role is None:
             raise Http404
@@ -184,8 +189,13 @@ class Machine:
         photo_fields: dict | None = None,
         public: bool = True,
         apply: Callable[[Any, dt.datetime], Iterable[str] | None] | None = None,
+        authorized_as: str | None = None,
     ):
         """Take transition ``name`` on ``row``; returns (the locked row, the event).
+
+        ``authorized_as``: the step follows from another workflow's (a volunteer order
+        moving its work order); that service has checked its own actor, who is recorded
+        here in the role given, without a second check on this row. Never from input.
 
         ``apply(row, now)`` sets the service's own fields on the locked row and returns
         their names (it may raise ``InvalidInput``: nothing is saved). ``photos`` are
@@ -194,7 +204,7 @@ class Machine:
         """
         now = at or timezone.now()
         with transaction.atomic():
-            locked, role = self.lock(actor, row, name)
+            locked, role = self.lock(actor, row, name, authorized_as)
             before = locked.status
             after = self.workflow.next_status(name, before)
             fields = list(apply(locked, now) or []) if apply else []
@@ -218,9 +228,11 @@ class Machine:
             self.store_photos(locked, event, photos, actor, **(photo_fields or {}))
         return locked, event
 
-    def append(self, row, *, actor, role: str, verb: str, **event) -> TimelineEvent:
+    def append(self, row, *, actor, role: str, verb: str, **event) -> TimelineEvent | None:
         """One timeline event about ``row`` (in the caller's transaction), outside a status
         change: a note, "another request was merged into this one"."""
+        if self.timeline is None:
+            return None
         event.setdefault("from_status", row.status)
         event.setdefault("to_status", row.status)
         return append_event(
@@ -286,6 +298,9 @@ class Machine:
                     values=changes,
                     read=("pk", "street_id", *self.copied),
                 )
+                if self.timeline is None:
+                    taken += [{**row, "status": source} for row in rows]
+                    continue
                 self.timeline.objects.bulk_create(
                     (
                         self.timeline(

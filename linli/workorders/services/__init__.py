@@ -21,6 +21,8 @@ from .handling import (
     workorder_return,
     workorder_start,
     workorder_update,
+    workorder_volunteer_result,
+    workorder_volunteer_started,
 )
 from .intake import workorder_intake
 from .messages import to_reporters, to_staff, workorder_link
@@ -44,5 +46,7 @@ __all__ = [
     "workorder_start",
     "workorder_update",
     "workorder_verify",
+    "workorder_volunteer_result",
+    "workorder_volunteer_started",
     "workorder_withdraw",
 ]

@@ -222,3 +222,74 @@ def workorder_report_back(
             )
         )
     return order
+
+
+# --- work done as a volunteer order ------------------------------------------------------------
+# A request that is a job inside a dwelling may become a volunteer order (linli.volunteering):
+# the order is dispatched to the volunteer team's unit, and the volunteer order moves it on.
+# These are called by that module's services, which have checked their own actor; the step
+# is recorded on this order's timeline in the name of that actor.
+
+
+def workorder_volunteer_started(
+    *, order: WorkOrder, by, role: str, note: str, at=None
+) -> WorkOrder:
+    """The first volunteer checked in: the work has started (处置)."""
+
+    def apply(o, now):
+        if o.started_at is None:
+            o.started_at = now
+            return ["started_at"]
+        return []
+
+    order, _e = MACHINE.transition(
+        actor=by, row=order, name="start", at=at, note=note, apply=apply, authorized_as=role
+    )
+    return order
+
+
+def workorder_volunteer_result(
+    *, order: WorkOrder, done: bool, by, role: str, note: str, photos: Iterable = (), at=None
+) -> WorkOrder:
+    """The volunteer order's result is confirmed: done → reported done (反馈, with the
+    volunteers' photos), to be checked as usual; not done, or a job for the property
+    company → returned to the dispatcher (退回) to be sent elsewhere."""
+    with transaction.atomic():
+        if done:
+            order, _e = MACHINE.transition(
+                actor=by, row=order, name="report_back", at=at, note=note,
+                photos=list(photos), photo_fields={"kind": PhotoKind.AFTER},
+                apply=set_now("reported_done_at"), authorized_as=role,
+            )  # fmt: skip
+            notify(
+                to_staff(
+                    recipients.staff_of_grid(order.grid),
+                    order,
+                    "workorder.reported_done",
+                    _("Work order %(number)s is reported done; please check it"),
+                )
+                + to_reporters(
+                    order, "workorder.done", _("Your request %(number)s has been dealt with")
+                )
+            )
+            return order
+
+        def back(o, now):
+            end_assignments(o, now)
+            o.lead_unit = None
+            o.in_house = False
+            return ["lead_unit", "in_house"]
+
+        order, _e = MACHINE.transition(
+            actor=by, row=order, name="return", at=at, note=note, apply=back,
+            public=False, authorized_as=role,
+        )  # fmt: skip
+        notify(
+            to_staff(
+                recipients.staff_of_grid(order.grid),
+                order,
+                "workorder.returned",
+                _("Work order %(number)s was returned by the unit"),
+            )
+        )
+    return order

@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from linli.core.notify import MemoryNotifier
 from linli.grids.models import Unit, UnitKind
 from linli.workorders import services
 from linli.workorders.categories import ensure_default_categories
@@ -25,13 +24,6 @@ def photo(name="p.jpg", size=(64, 48), fmt="JPEG", exif=None) -> SimpleUploadedF
     kwargs = {"exif": exif} if exif is not None else {}
     Image.new("RGB", size, (200, 30, 30)).save(buf, format=fmt, **kwargs)
     return SimpleUploadedFile(name, buf.getvalue(), content_type=f"image/{fmt.lower()}")
-
-
-@pytest.fixture
-def outbox():
-    MemoryNotifier.clear()
-    yield MemoryNotifier.outbox
-    MemoryNotifier.clear()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core.errors import IllegalTransition, InvalidForm, InvalidInput, LinliError
+from linli.core.actions import attempt
 from linli.core.paging import capped_count, keyset_page
 from linli.grids import permissions as perms
 from linli.grids.geo import region_map
@@ -234,27 +234,15 @@ def act(request, pk: int, name: str):
     reason. Not this user's to do → 404. Nothing changes unless it is done."""
     actor = request.user
     detail = selectors.workorder_detail(actor=actor, pk=pk)
-    action, form = ACTIONS.bind(actor, detail, name, request.POST, request.FILES)
-    try:
-        outcome = ACTIONS.perform(actor, detail, action, form)
-    except IllegalTransition as exc:
-        messages.error(request, exc.message)
-        return _render_detail(request, detail, status=exc.status)
-    except InvalidForm:
-        return _render_detail(
-            request, detail, status=400, bound={action.name: form}, open_form=action.name
-        )
-    except InvalidInput as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    tried = attempt(ACTIONS, actor, detail, name, request.POST, request.FILES)
+    if tried.outcome is None:
         fresh = selectors.workorder_detail(actor=actor, pk=pk)
+        if tried.error:
+            messages.error(request, tried.error)
         return _render_detail(
-            request, fresh, status=400, bound={action.name: form}, open_form=action.name
+            request, fresh, status=tried.status, bound=tried.bound, open_form=tried.open_form
         )
-    except LinliError as exc:
-        fresh = selectors.workorder_detail(actor=actor, pk=pk)
-        messages.error(request, exc.message)
-        return _render_detail(request, fresh, status=exc.status)
-    messages.success(request, outcome.message)
+    messages.success(request, tried.outcome.message)
     return redirect(
         "workorders:mine_detail" if detail.resident_view else "workorders:detail", pk=pk
     )

@@ -1,0 +1,15 @@
+from django.db import migrations
+
+from linli.core.guards import append_only
+
+
+class Migration(migrations.Migration):
+    dependencies = [("volunteering", "0001_initial"), ("core", "0002_append_only_triggers")]
+    operations = [
+        append_only(
+            "volunteering_orderevent",
+            "volunteering_orderphoto",
+            "volunteering_wishevent",
+            "volunteering_wishphoto",
+        )
+    ]

@@ -1,0 +1,6 @@
+"""Volunteering pages under ``/volunteering/``; each views module owns its ``urlpatterns``."""
+
+from .views import orders, volunteer, wishes
+
+app_name = "volunteering"
+urlpatterns = [*orders.urlpatterns, *volunteer.urlpatterns, *wishes.urlpatterns]

@@ -1,0 +1,247 @@
+"""Volunteer orders for everyone who deals with one: the staff board and the new-order form
+(also from a resident's request), the order page (staff, the volunteers on it or who may
+claim it, the resident it is for), the repair ledger (维修统计表) and its export, the
+roster with join requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.core.actions import attempt
+from linli.core.errors import InvalidInput, LinliError
+from linli.core.paging import keyset_page
+from linli.grids import permissions as perms
+from linli.grids.models import GridNode, NodeKind
+from linli.workorders.selectors import workorder_get
+
+from .. import forms as f
+from .. import permissions as p
+from .. import selectors, services
+from ..actions import CLAIM_ACTIONS, ORDER_ACTIONS, claim_context
+from ..ledger import repair_ledger_rows, repair_ledger_workbook
+from ..models import OrderStatus
+
+
+@login_required
+def board(request):
+    """The staff board: orders in one's area, by status, newest first."""
+    perms.require(request.user, p.MANAGE)
+    status = request.GET.get("status", "")
+    status = status if status in OrderStatus.values else ""
+    page = keyset_page(
+        selectors.orders(request.user, status=status),
+        order=("-created_at", "-id"),
+        after=request.GET.get("after", ""),
+        exact=request.GET.get("count") == "exact",
+    )
+    query = f"status={status}" if status else ""
+    return render(
+        request,
+        "volunteering/board.html",
+        {
+            "page": page,
+            "rows": page.rows,
+            "status": status,
+            "statuses": OrderStatus.choices,
+            "query": query,
+        },
+    )
+
+
+@login_required
+def order_new(request):
+    """A new order, on its own or from a resident's request (``?work_order=<id>``: a job
+    inside a dwelling that the property company does not do)."""
+    actor = request.user
+    perms.require(actor, p.MANAGE)
+    work_order = None
+    if request.GET.get("work_order") or request.POST.get("work_order"):
+        try:
+            wo_id = int(request.GET.get("work_order") or request.POST.get("work_order"))
+        except ValueError:
+            raise Http404 from None
+        work_order = workorder_get(actor=actor, pk=wo_id)
+    grids = list(
+        perms.filter_to_scope(
+            GridNode.objects.filter(kind=NodeKind.GRID), actor, p.MANAGE
+        ).order_by("path")
+    )
+    teams = list(selectors.teams(actor))
+    form = f.OrderForm(
+        request.POST or None, grids=grids, teams=teams, from_request=work_order is not None
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        tz = timezone.get_current_timezone()
+        try:
+            order = services.order_create(
+                actor=actor,
+                title=d["title"],
+                description=d["description"],
+                skill=d["skill"],
+                capacity=d["capacity"],
+                starts_at=dt.datetime.combine(d["day"], d["start_time"], tzinfo=tz),
+                ends_at=dt.datetime.combine(d["day"], d["end_time"], tzinfo=tz),
+                place=d["place"],
+                grid=next((g for g in grids if g.pk == d.get("grid")), None),
+                team=next((t for t in teams if t.pk == d.get("team")), None),
+                work_order=work_order,
+                publish=d["publish"],
+                idempotency_key=d["form_token"],
+            )
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            said = (
+                _("Order %(number)s published: the volunteers are told.")
+                if order.status == OrderStatus.OPEN
+                else _("Order %(number)s saved as a draft.")
+            )
+            messages.success(request, said % {"number": order.number})
+            return redirect("volunteering:order", pk=order.pk)
+    elif request.method == "GET" and work_order is not None:
+        form.initial.update(title=work_order.description[:120], place=work_order.location_display)
+    return render(
+        request,
+        "volunteering/order_new.html",
+        {"form": form, "work_order": work_order},
+        status=400 if form.errors else 200,
+    )
+
+
+def _render_order(request, detail, *, status=200, bound=None, open_form=""):
+    claim_forms = {}
+    if detail.my_claim is not None:
+        claim_forms = CLAIM_ACTIONS.forms_for(claim_context(request.user, detail.my_claim))
+    forms = ORDER_ACTIONS.forms_for(detail, bound=bound)
+    return render(
+        request,
+        "volunteering/order.html",
+        {
+            "d": detail,
+            "order": detail.order,
+            "panels": [(ORDER_ACTIONS.get(n), form) for n, form in forms.items()],
+            "forms": forms,
+            "claim_forms": claim_forms,
+            "open_form": open_form,
+            "can_claim": perms.allows(request.user, p.CLAIM, detail.order)
+            and detail.my_claim is None,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def order(request, pk: int):
+    return _render_order(request, selectors.order_detail(actor=request.user, pk=pk))
+
+
+@login_required
+@require_POST
+def order_act(request, pk: int, name: str):
+    detail = selectors.order_detail(actor=request.user, pk=pk)
+    tried = attempt(ORDER_ACTIONS, request.user, detail, name, request.POST, request.FILES)
+    if tried.outcome is None:
+        if tried.error:
+            messages.error(request, tried.error)
+        fresh = selectors.order_detail(actor=request.user, pk=pk)
+        return _render_order(
+            request, fresh, status=tried.status, bound=tried.bound, open_form=tried.open_form
+        )
+    messages.success(request, tried.outcome.message)
+    return redirect("volunteering:order", pk=pk)
+
+
+@login_required
+@require_POST
+def assign(request, pk: int):
+    """Staff give a free place to a volunteer of the roster."""
+    detail = selectors.order_detail(actor=request.user, pk=pk)
+    volunteer = selectors.roster(request.user).filter(pk=request.POST.get("volunteer") or 0).first()
+    if volunteer is None:
+        messages.error(request, _("Choose a volunteer of the roster."))
+        return redirect("volunteering:order", pk=pk)
+    try:
+        services.claim_assign(actor=request.user, order=detail.order, volunteer=volunteer)
+    except LinliError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(name)s has the place and is told.") % {"name": volunteer.name}
+        )
+    return redirect("volunteering:order", pk=pk)
+
+
+@login_required
+def ledger(request):
+    """维修统计表: the confirmed repairs, as the community keeps them on paper."""
+    perms.require(request.user, p.MANAGE)
+    rows = repair_ledger_rows(request.user, limit=200)
+    return render(request, "volunteering/ledger.html", {"rows": rows})
+
+
+@login_required
+def ledger_export(request):
+    """The ledger as .xlsx, with exactly the paper's eight columns (phones masked unless the
+    viewer may see them, and then the export is recorded in the access log)."""
+    perms.require(request.user, p.MANAGE)
+    data, name = repair_ledger_workbook(request.user)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def roster(request):
+    """The volunteers of one's area with their skills, hours and jobs; join requests."""
+    perms.require(request.user, p.TEAMS)
+    return render(
+        request,
+        "volunteering/roster.html",
+        {
+            "volunteers": list(selectors.roster(request.user)[:300]),
+            "pending": list(selectors.pending_members(request.user)),
+            "teams": list(selectors.teams(request.user)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request, pk: int):
+    member = selectors.pending_members(request.user).filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    accept = request.POST.get("accept") == "1"
+    try:
+        services.member_decide(actor=request.user, member=member, accept=accept)
+    except LinliError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Accepted.") if accept else _("Declined."))
+    return redirect("volunteering:roster")
+
+
+urlpatterns = [
+    path("", board, name="board"),
+    path("orders/new/", order_new, name="order_new"),
+    path("orders/<int:pk>/", order, name="order"),
+    path("orders/<int:pk>/act/<slug:name>/", order_act, name="order_act"),
+    path("orders/<int:pk>/assign/", assign, name="assign"),
+    path("ledger/", ledger, name="ledger"),
+    path("ledger.xlsx", ledger_export, name="ledger_export"),
+    path("roster/", roster, name="roster"),
+    path("roster/requests/<int:pk>/", decide, name="decide"),
+]
