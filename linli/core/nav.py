@@ -96,3 +96,25 @@ def register_notice(key: str, say: Callable[[Any], Any]) -> None:
 
 def notices_for(user) -> list:
     return [text for say in _notices.values() if (text := say(user))]
+
+
+# Links: a higher app's way onward from a lower app's page (a work order that may become
+# a volunteer order). The page names its slot and asks ``links_for(slot, user, obj)``;
+# the app that owns the destination registers ``make(user, obj)`` answering a ``Link``
+# or None (not offered to this user, for this object).
+@dataclass(frozen=True)
+class Link:
+    label: Any
+    href: str
+    note: Any = ""
+
+
+_links: dict[str, dict[str, Callable[[Any, Any], Link | None]]] = {}
+
+
+def register_link(slot: str, key: str, make: Callable[[Any, Any], Link | None]) -> None:
+    _links.setdefault(slot, {})[key] = make
+
+
+def links_for(slot: str, user, obj) -> list[Link]:
+    return [link for make in _links.get(slot, {}).values() if (link := make(user, obj))]

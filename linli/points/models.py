@@ -185,7 +185,7 @@ class Period(StreetOwned):
     """A settlement period (a month or a quarter). Settled: its entries are closed, each
     account has its statement, and nothing may be dated inside it any more."""
 
-    starts_at = models.DateTimeField(_("from"))
+    starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("until"))  # exclusive
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     settle_asked_at = models.DateTimeField(null=True, blank=True)  # queued for the worker
@@ -247,7 +247,7 @@ class Statement(StreetOwned):
 
 class StoreItem(StreetOwned):
     name = models.CharField(_("name"), max_length=60)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    description = models.CharField(_("about the item"), max_length=200, blank=True)
     photo = models.ImageField(_("photo"), upload_to=photo_path, blank=True)
     price = models.PositiveIntegerField(_("points price"))
     stock = models.PositiveIntegerField(_("in stock"), default=0)

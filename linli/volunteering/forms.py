@@ -49,7 +49,7 @@ class OrderForm(OnceForm):
     day = DateField(label=_("Day"))
     start_time = forms.TimeField(label=_("From (hh:mm)"), widget=forms.TimeInput(format="%H:%M"))
     end_time = forms.TimeField(label=_("Until (hh:mm)"), widget=forms.TimeInput(format="%H:%M"))
-    place = forms.CharField(label=_("Where"), max_length=200, required=False)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
     grid = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False)
     team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False)
     publish = forms.BooleanField(

@@ -98,7 +98,7 @@ class Team(StreetOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     needs_approval = models.BooleanField(_("joining needs approval"), default=True)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    description = models.CharField(_("about the team"), max_length=200, blank=True)
 
     scope = ScopeSpec(node=None)
 
@@ -146,7 +146,7 @@ class TeamMember(StreetOwned):
 
 class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")  # written, not yet published
-    OPEN = "open", _("Open")  # published: volunteers claim places
+    OPEN = "open", _("Open for claiming")  # published: volunteers claim places
     WORKING = "working", _("Being done")  # a volunteer checked in
     DONE = "done", _("Done")  # the result is confirmed (terminal)
     CANCELLED = "cancelled", _("Cancelled")  # (terminal)
@@ -173,7 +173,7 @@ class VolunteerOrder(StreetOwned):
     )  # fmt: skip
     capacity = models.PositiveSmallIntegerField(_("volunteers needed"), default=1)
     taken = models.PositiveSmallIntegerField(default=0)
-    starts_at = models.DateTimeField(_("from"))
+    starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("until"))
     grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
     dwelling = models.ForeignKey(
@@ -339,7 +339,7 @@ class ServiceRecord(StreetOwned):
     )
     what = models.CharField(_("service"), max_length=120)
     place = models.CharField(_("where"), max_length=200)
-    started_at = models.DateTimeField(_("from"))
+    started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("until"))
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
     confirmed_by = models.ForeignKey(

@@ -37,7 +37,7 @@ def register_entries() -> None:
     register(
         Entry(
             key="volunteering",
-            label=_("Volunteers"),
+            label=_("Volunteering"),
             title=_("Volunteer orders and teams"),
             url_name="volunteering:board",
             show=lambda user: perms.NODE in perms.kinds(user, p.MANAGE),

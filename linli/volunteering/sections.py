@@ -3,11 +3,14 @@ on a work order that may become a volunteer order, and points' settlement check.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from linli.core import nav
 from linli.grids import permissions as perms
 from linli.registry.household_file import register_section
+from linli.workorders.selectors import suggest_handler
 
 from . import permissions as p
 from .models import OrderStatus, VolunteerOrder
@@ -40,7 +43,22 @@ def unconfirmed_work(street_id: int, period) -> str | None:
     return None
 
 
+def from_request_link(actor, work_order) -> nav.Link | None:
+    """On a request being dispatched: a job inside a dwelling that is not the property
+    company's may become a volunteer order instead (for staff who write orders there)."""
+    if not suggest_handler(work_order).volunteer_order_possible:
+        return None
+    if not perms.allows(actor, p.MANAGE, work_order.grid):
+        return None
+    return nav.Link(
+        label=_("Make it a volunteer order"),
+        href=f"{reverse('volunteering:order_new')}?work_order={work_order.pk}",
+        note=_("The volunteers are told; their result moves this request on."),
+    )
+
+
 def register() -> None:
+    nav.register_link("workorders.dispatch", "volunteering.order", from_request_link)
     register_section(
         key="volunteering",
         title=gettext_lazy("Volunteer help (志愿服务)"),

@@ -110,8 +110,8 @@ WORKFLOW = Workflow(
             _("Dispatched; the handlers and the reporter are told."),
         ),
         step(
-            "return",
-            {S.DISPATCHED},
+            "return",  # not this unit's job: found on receipt, or once work has started
+            {S.DISPATCHED, S.IN_PROGRESS},
             S.RETURNED,
             p.HANDLE,
             _("Return as misrouted"),

@@ -175,9 +175,12 @@ def order_create(
             from_status="", to_status=OrderStatus.DRAFT, at=now,
             data={"work_order": work_order.number} if work_order else {},
         )  # fmt: skip
-        if work_order is not None and team is not None and team.unit_id:
+        if work_order is not None:
+            # The request is dispatched to the team's unit, or kept in the neighbourhood
+            # when the order goes to every volunteer with the skill.
+            unit = team.unit if team is not None else None
             workorders.workorder_dispatch(
-                actor=actor, order=work_order, lead_unit=team.unit,
+                actor=actor, order=work_order, lead_unit=unit, in_house=unit is None,
                 note=_("Made volunteer order %(number)s") % {"number": order.number}, at=now,
             )  # fmt: skip
         once.record(order)

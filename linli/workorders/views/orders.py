@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core import nav
 from linli.core.actions import attempt
 from linli.core.paging import capped_count, keyset_page
 from linli.grids import permissions as perms
@@ -191,6 +192,10 @@ def detail_context(request, detail, *, bound: dict | None = None, open_form: str
         "panels": [(ACTIONS.get(name), form) for name, form in forms.items()],
         "open_form": open_form,
         "suggestion": selectors.suggest_handler(order) if "dispatch" in forms else None,
+        # Other apps' ways onward from a request being dispatched (a volunteer order).
+        "dispatch_links": nav.links_for("workorders.dispatch", actor, order)
+        if "dispatch" in forms
+        else [],
         "active_units": [a for a in detail.assignments if a.active],
         "lead_role": AssignmentRole.LEAD,
         "overdue": order.status in OPEN and order.resolve_due < now,
