@@ -11,9 +11,11 @@ styled as a button (选择照片) and lists the chosen files beside it (core/lin
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
@@ -54,6 +56,32 @@ class MonthText(forms.TextInput):
             "class": "date-text",
         }
         super().__init__(attrs={**defaults, **(attrs or {})})
+
+
+class MonthField(forms.CharField):
+    """A month typed as 2026-11 (or 2026/11, 202611, 2026年11月): the month's first day."""
+
+    widget = MonthText
+
+    def to_python(self, value):
+        value = (super().to_python(value) or "").strip()
+        if not value:
+            return None
+        for pattern in MONTH_FORMATS:
+            try:
+                return dt.datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        raise forms.ValidationError(_("Enter a month as YYYY-MM."))
+
+
+def month_span(first: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The month starting on ``first`` as [start, end) in the current time zone."""
+    after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return (
+        timezone.make_aware(dt.datetime.combine(first, dt.time.min)),
+        timezone.make_aware(dt.datetime.combine(after, dt.time.min)),
+    )
 
 
 class PhotoPicker(forms.ClearableFileInput):

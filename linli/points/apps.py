@@ -12,9 +12,10 @@ class PointsConfig(AppConfig):
     def ready(self) -> None:
         from linli.core import jobs
 
-        from . import navigation, permissions, services  # noqa: F401  (permissions declares)
+        from . import navigation, permissions, sections, services  # noqa: F401  (permissions declares)
 
         navigation.register_entries()
+        sections.register()
         jobs.register(
             "points.expire",
             services.expire_due,

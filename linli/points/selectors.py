@@ -148,11 +148,15 @@ def redemptions(actor, *, item: StoreItem | None = None, account: PointsAccount 
     return qs.order_by("-created_at", "-id")
 
 
-def items_redeemed(street_id: int, since: dt.datetime | None = None) -> list[tuple[str, int]]:
+def items_redeemed(
+    street_id: int, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> list[tuple[str, int]]:
     """(item, quantity handed over) per item, most first."""
     qs = Redemption.objects.filter(street_id=street_id, status="collected")
     if since is not None:
         qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
     rows = qs.order_by().values_list("item__name").annotate(n=Sum("quantity")).order_by("-n")
     return [(name, n) for name, n in rows]
 

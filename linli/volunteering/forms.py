@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.forms import DateField, OnceForm, PhotoPicker
+from linli.core.forms import DateField, MonthField, OnceForm, PhotoPicker
 
 from .models import OrderResult, Skill, WishKind
 
@@ -151,3 +151,22 @@ class TakeWishForm(forms.Form):
 class FulfilForm(forms.Form):
     note = _text(_("What you did"))
     photos = PhotosField(label=_("A photo of the wish come true"), required=True)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=60)
+    description = forms.CharField(label=_("About the team"), max_length=200, required=False)
+    leader = forms.TypedChoiceField(label=_("Leader"), coerce=int, required=False)
+    needs_approval = forms.BooleanField(
+        label=_("The leader approves who joins"), required=False, initial=True
+    )
+
+    def __init__(self, *args, leaders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].choices = [("", "—")] + [
+            (u.pk, u.display_name or u.username) for u in leaders
+        ]
+
+
+class MonthForm(forms.Form):
+    month = MonthField(label=_("Month"), required=False)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.workflow import Transition
 from linli.grids import permissions as perms
-from linli.grids.models import GridNode
+from linli.grids.models import GridNode, Role, StaffAssignment
 
 from . import permissions as p
 from .machine import CLAIMS, ORDERS, WISHES
@@ -193,6 +193,29 @@ def roster(actor) -> QuerySet[Volunteer]:
 def teams(actor) -> QuerySet[Team]:
     streets = perms.streets(actor, p.TEAMS) | perms.streets(actor, p.JOIN)
     return Team.objects.filter(street_id__in=streets).order_by("name")
+
+
+def team_rows(actor) -> QuerySet[Team]:
+    """The teams the actor manages, with their members counted."""
+    return (
+        Team.objects.filter(street_id__in=perms.streets(actor, p.TEAMS))
+        .select_related("leader")
+        .annotate(member_count=Count("members", filter=Q(members__state="member")))
+        .order_by("name")
+    )
+
+
+def possible_leaders(actor) -> list:
+    """Who may lead a team: the street's cadres, grid workers and volunteers."""
+    leaders = (
+        StaffAssignment.objects.filter(
+            street_id__in=perms.streets(actor, p.TEAMS),
+            role__in=[Role.CADRE, Role.GRID_WORKER, Role.VOLUNTEER],
+        )
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    return list({a.user_id: a.user for a in leaders}.values())
 
 
 def pending_members(actor) -> QuerySet[TeamMember]:

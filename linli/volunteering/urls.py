@@ -1,6 +1,11 @@
 """Volunteering pages under ``/volunteering/``; each views module owns its ``urlpatterns``."""
 
-from .views import orders, volunteer, wishes
+from .views import metrics, orders, volunteer, wishes
 
 app_name = "volunteering"
-urlpatterns = [*orders.urlpatterns, *volunteer.urlpatterns, *wishes.urlpatterns]
+urlpatterns = [
+    *orders.urlpatterns,
+    *volunteer.urlpatterns,
+    *wishes.urlpatterns,
+    *metrics.urlpatterns,
+]

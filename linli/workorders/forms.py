@@ -8,14 +8,12 @@ message next to the field and keep everything else the user typed.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from linli.core.attachments import max_count
-from linli.core.forms import MONTH_FORMATS, DateField, MonthText, OnceForm, PhotoPicker
+from linli.core.forms import DateField, MonthField, OnceForm, PhotoPicker
 
 from .models import Channel, ProxyConsent
 from .workflow import Satisfaction, Status
@@ -421,7 +419,7 @@ GROUP_CHOICES = [
 class MetricsForm(forms.Form):
     """Period (a month, or a date range), scope node, grouping, optional unit and category."""
 
-    month = forms.CharField(label=_("Month"), required=False, widget=MonthText)
+    month = MonthField(label=_("Month"), required=False)
     start = DateField(label=_("From"), required=False)
     end = DateField(label=_("To (inclusive)"), required=False)
     node = forms.TypedChoiceField(
@@ -438,17 +436,6 @@ class MetricsForm(forms.Form):
         ]
         self.fields["category"].choices = [("", _("All"))] + [(c.pk, c.name) for c in categories]
         self.fields["unit"].choices = [("", _("All"))] + [(u.pk, u.name) for u in units]
-
-    def clean_month(self):
-        value = (self.cleaned_data.get("month") or "").strip()
-        if not value:
-            return None
-        for pattern in MONTH_FORMATS:
-            try:
-                return dt.datetime.strptime(value, pattern).date()
-            except ValueError:
-                continue
-        raise forms.ValidationError(_("Enter a month as YYYY-MM."))
 
     def clean(self):
         data = super().clean()

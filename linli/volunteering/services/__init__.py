@@ -18,7 +18,7 @@ from .orders import (
     order_create,
     order_publish,
 )
-from .people import member_decide, team_join, volunteer_save
+from .people import member_decide, team_join, team_save, volunteer_save
 from .wishes import wish_cancel, wish_confirm, wish_fulfil, wish_post, wish_release, wish_take
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "order_create",
     "order_publish",
     "team_join",
+    "team_save",
     "volunteer_save",
     "wish_cancel",
     "wish_confirm",

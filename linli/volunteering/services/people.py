@@ -14,6 +14,7 @@ from linli.core.errors import Conflict, InvalidInput
 from linli.core.notify import Message, notify
 from linli.core.text import clean_text
 from linli.grids import permissions as perms
+from linli.grids.models import Unit, UnitKind
 from linli.registry.models import Resident
 
 from .. import permissions as p
@@ -129,3 +130,45 @@ def member_decide(*, actor, member: TeamMember, accept: bool, at=None) -> TeamMe
         ]
     )
     return member
+
+
+def team_save(
+    *,
+    actor,
+    street_id: int,
+    name: str,
+    needs_approval: bool = True,
+    description: str = "",
+    leader=None,
+    team: Team | None = None,
+) -> Team:
+    """A new team (or its name, leader and rules changed). A new team is also a unit of
+    the street, so a resident's request can be dispatched to it (派单到服务队)."""
+    name = clean_text(name, field="name", label=_("the team's name"), required=True, limit=60)
+    description = clean_text(
+        description, field="description", label=_("about the team"), limit=200
+    )
+    if street_id not in perms.streets(actor, p.TEAMS):
+        raise Http404
+    if leader is not None and not perms.streets(leader) & {street_id}:
+        raise InvalidInput(_("The leader must have a role in this street."), field="leader")
+    with transaction.atomic():
+        taken = Team.objects.filter(street_id=street_id, name=name)
+        if team is not None:
+            team = Team.objects.select_for_update().get(pk=team.pk, street_id=street_id)
+            taken = taken.exclude(pk=team.pk)
+        if taken.exists():
+            raise InvalidInput(_("The street already has a team of that name."), field="name")
+        if team is None:
+            unit, _made = Unit.objects.get_or_create(  # a team unit the street already listed
+                street_id=street_id, kind=UnitKind.VOLUNTEER_TEAM, name=name
+            )
+            if Team.objects.filter(unit=unit).exists():
+                raise InvalidInput(_("The street already has a team of that name."), field="name")
+            team = Team(street_id=street_id, unit=unit)
+        elif team.unit_id:
+            Unit.objects.filter(pk=team.unit_id).update(name=name)
+        team.name, team.needs_approval = name, needs_approval
+        team.description, team.leader = description, leader
+        team.save()
+    return team

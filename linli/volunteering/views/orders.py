@@ -204,8 +204,9 @@ def ledger_export(request):
 
 
 @login_required
-def roster(request):
-    """The volunteers of one's area with their skills, hours and jobs; join requests."""
+def roster(request, team_form=None):
+    """The volunteers of one's area with their skills, hours and jobs; the teams (and a new
+    one); join requests."""
     perms.require(request.user, p.TEAMS)
     return render(
         request,
@@ -213,9 +214,35 @@ def roster(request):
         {
             "volunteers": list(selectors.roster(request.user)[:300]),
             "pending": list(selectors.pending_members(request.user)),
-            "teams": list(selectors.teams(request.user)),
+            "teams": list(selectors.team_rows(request.user)),
+            "team_form": team_form
+            or f.TeamForm(leaders=selectors.possible_leaders(request.user)),
         },
+        status=400 if team_form is not None else 200,
     )
+
+
+@login_required
+@require_POST
+def team_new(request):
+    actor = request.user
+    perms.require(actor, p.TEAMS)
+    leaders = selectors.possible_leaders(actor)
+    form = f.TeamForm(request.POST, leaders=leaders)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            team = services.team_save(
+                actor=actor, street_id=min(perms.streets(actor, p.TEAMS)), name=d["name"],
+                description=d["description"], needs_approval=d["needs_approval"],
+                leader=next((u for u in leaders if u.pk == d.get("leader")), None),
+            )  # fmt: skip
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Team %(name)s set up.") % {"name": team.name})
+            return redirect("volunteering:roster")
+    return roster(request, team_form=form)
 
 
 @login_required
@@ -243,5 +270,6 @@ urlpatterns = [
     path("ledger/", ledger, name="ledger"),
     path("ledger.xlsx", ledger_export, name="ledger_export"),
     path("roster/", roster, name="roster"),
+    path("roster/teams/new/", team_new, name="team_new"),
     path("roster/requests/<int:pk>/", decide, name="decide"),
 ]

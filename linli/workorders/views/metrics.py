@@ -17,6 +17,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.forms import month_span
+
 from .. import forms as f
 from .. import permissions as p
 from .. import selectors_pages
@@ -28,11 +30,6 @@ GROUP_TITLES = dict(f.GROUP_CHOICES)
 
 def _group_title(group_by: str | None) -> str:
     return str(GROUP_TITLES[group_by]) if group_by else _("Scope")
-
-
-def _month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
-    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, nxt
 
 
 def _aware(day: dt.date) -> dt.datetime:
@@ -57,16 +54,16 @@ def _query(request):
         return form, None
     d = form.cleaned_data if form.is_bound else {}
     if d.get("start") and d.get("end"):
-        first, after = d["start"], d["end"] + dt.timedelta(days=1)
+        start, end = _aware(d["start"]), _aware(d["end"] + dt.timedelta(days=1))
         period = f"{d['start']:%Y-%m-%d} – {d['end']:%Y-%m-%d}"
     else:
         month = d.get("month") or today.replace(day=1)
-        first, after = _month_bounds(month)
+        start, end = month_span(month)
         period = f"{month:%Y-%m}"
     node = {n.pk: n for n in nodes}.get(d.get("node")) if d.get("node") else None
     params = {
-        "start": _aware(first),
-        "end": _aware(after),
+        "start": start,
+        "end": end,
         "node": node,
         "group_by": d.get("group") or None,
         "unit": units.get(d.get("unit")),
