@@ -103,7 +103,8 @@ def _natural(username: str) -> tuple[str, int]:
 def login_rows(street: GridNode) -> list[tuple[str, str, str, str]]:
     """(username, role, scope, password) for every demo login of the street but the
     building leaders (see ``building_leader_rows``): the six main logins first, then the
-    other grid leaders, then the unit staff. A unit login's scope names its unit."""
+    other grid leaders, then the unit staff, then the other volunteers in one row
+    ("volunteer2 … volunteer37"). A unit login's scope names its unit."""
     grants = (
         StaffAssignment.objects.filter(street=street)
         .exclude(role=Role.BUILDING_LEADER)
@@ -116,12 +117,21 @@ def login_rows(street: GridNode) -> list[tuple[str, str, str, str]]:
         return main, ROLE_ORDER.index(grant.role), _natural(name)
 
     rows = []
+    volunteers = []  # after volunteer1, the team shares one row: "volunteer2 … volunteer37"
     for grant in sorted(grants, key=order):
         if grant.unit is not None:
             scope = f"{grant.unit.name} ({grant.node.name})"
         else:
             scope = grant.node.name
-        rows.append((grant.user.username, str(Role(grant.role).label), scope, DEMO_PASSWORD))
+        row = (grant.user.username, str(Role(grant.role).label), scope, DEMO_PASSWORD)
+        if grant.role == Role.VOLUNTEER and row[0] not in LOGIN_USERNAMES:
+            volunteers.append(row)
+        else:
+            rows.append(row)
+    if volunteers:
+        first, last = volunteers[0], volunteers[-1]
+        names = first[0] if first is last else f"{first[0]} … {last[0]}"
+        rows.append((names, *first[1:]))
     return rows
 
 

@@ -229,14 +229,13 @@ def _store(ctx: DemoContext, admin, at: dt.datetime) -> list:
 def _where(ctx: DemoContext, first: bool) -> Household:
     """The household served: for the first door frame, 2-2-1401 of 雨泉花园 as in the
     newspaper when it exists; else an older household of the team's grids."""
-    households = ctx.extra.setdefault(
-        "vol_households",
-        list(
+    if "vol_households" not in ctx.extra:
+        ctx.extra["vol_households"] = list(
             Household.objects.filter(
                 street=ctx.street, grid__in=[m.grid_id for m in ctx.extra["team"]]
             ).select_related("dwelling__entrance__building__compound", "grid")
-        ),
-    )
+        )
+    households = ctx.extra["vol_households"]
     if first:
         for h in households:
             d = h.dwelling
@@ -395,7 +394,11 @@ def _current_orders(ctx: DemoContext, people, anchor: dt.datetime) -> list[Volun
     services.expire_unclaimed(now=lapsed.starts_at + MINUTE)
     draft = _new_order(ctx, _where(ctx, False), JOBS[10], anchor - H, publish=False,
                        starts_at=anchor + 4 * DAY + 10 * H)  # fmt: skip
-    made += [lapsed, draft]
+    called_off = _new_order(ctx, _where(ctx, False), JOBS[1], anchor - 3 * DAY,
+                            starts_at=anchor + DAY + 15 * H)  # fmt: skip
+    services.order_cancel(actor=called_off.created_by, order=called_off,
+                          reason="居民家人已经修好了", at=anchor - 2 * DAY)  # fmt: skip
+    made += [lapsed, draft, called_off]
     rng.shuffle(people)  # the rest of the build draws from a fresh order
     return made
 

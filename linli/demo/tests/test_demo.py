@@ -236,7 +236,7 @@ def test_grids_have_four_bounds_codes_and_geojson_inside_their_parents(demo, db)
 
 
 def test_volunteer_repair_team_has_37_members_one_third_party(demo, db):
-    team = Unit.objects.get(kind=UnitKind.VOLUNTEER_TEAM)
+    team = Unit.objects.get(kind=UnitKind.VOLUNTEER_TEAM, name__contains="微")
     assert "微修" in team.name
     members = Resident.objects.filter(tag_links__tag__code="volunteer")
     assert members.count() == 37
@@ -322,7 +322,10 @@ def test_the_command_prints_every_login_with_its_role_and_scope(demo, db):
         "user", "node", "unit"
     )
     for grant in grants.exclude(role=Role.BUILDING_LEADER):
-        line = next(x for x in lines if x.split() and x.split()[0] == grant.user.username)
+        name = grant.user.username
+        if grant.role == Role.VOLUNTEER and name != "volunteer1":  # "volunteer2 … volunteer37"
+            name = "volunteer2"
+        line = next(x for x in lines if x.split() and x.split()[0] == name)
         assert labels[grant.role] in line
         assert (grant.unit.name if grant.unit else grant.node.name) in line
         assert DEMO_PASSWORD in line
@@ -390,3 +393,27 @@ def test_running_the_command_again_changes_nothing(demo, db):
 
 def test_two_builds_on_fresh_databases_are_identical(demo):
     assert demo.first_checksum == demo.second_checksum
+
+
+def test_volunteering_demo_has_the_team_a_season_of_orders_and_the_store(demo, db):
+    from linli.points.models import Period, StoreItem
+    from linli.volunteering.models import OrderStatus, Volunteer, VolunteerOrder, Wish
+
+    volunteers = Volunteer.objects.filter(
+        street=demo.street, user__username__startswith="volunteer"
+    )
+    assert volunteers.count() == 37
+    for n in (1, 37):
+        assert User.objects.get(username=f"volunteer{n}").check_password(DEMO_PASSWORD)
+    assert "volunteer2 … volunteer37" in demo.output
+    orders = VolunteerOrder.objects.filter(street=demo.street)
+    assert set(orders.values_list("status", flat=True)) == set(OrderStatus.values)
+    # The door frame of the newspaper: from a resident's request, open, every place free.
+    door = orders.get(title__contains="卧室门框", status=OrderStatus.OPEN, work_order__isnull=False)
+    assert door.capacity == 4 and door.taken == 0 and not door.claims.exists()
+    names = set(StoreItem.objects.filter(street=demo.street).values_list("name", flat=True))
+    assert {"纯棉毛巾", "保温暖壶", "儿童积木玩具", "电热水壶"} <= names
+    periods = Period.objects.filter(street=demo.street)
+    assert periods.filter(settled_at__isnull=False).exists()
+    assert periods.filter(settled_at__isnull=True).exists()
+    assert Wish.objects.filter(street=demo.street).count() == 6
