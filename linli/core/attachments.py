@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -167,6 +168,15 @@ def clean_photos(uploads, *, field: str = "photos") -> list[CleanPhoto]:
             field=field,
         )
     return [clean_photo(u, field=field) for u in uploads]
+
+
+def photo_response(image) -> FileResponse:
+    """A stored photo (always re-encoded JPEG by ``clean_photos``) sent to one viewer, who
+    was checked by the caller; private cache, no sniffing."""
+    response = FileResponse(image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def photo_path(instance, filename: str) -> str:

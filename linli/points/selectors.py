@@ -121,6 +121,14 @@ def shelf(street_id: int) -> QuerySet[StoreItem]:
     )
 
 
+def item_with_photo(actor, pk: int) -> StoreItem | None:
+    return (
+        StoreItem.objects.filter(pk=pk, street_id__in=perms.streets(actor))
+        .exclude(photo="")
+        .first()
+    )
+
+
 def store_items(actor) -> QuerySet[StoreItem]:
     return perms.filter_to_scope(StoreItem.objects.all(), actor, p.STORE).order_by("order", "id")
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from linli.core.attachments import photo_response
 from linli.core.errors import InvalidInput, LinliError
 from linli.core.forms import DateField, OnceForm
 from linli.core.paging import keyset_page
@@ -92,6 +93,15 @@ def store(request):
             "suggestions": list(selectors.suggestions(street_id)[:10]),
         },
     )
+
+
+@login_required
+def item_photo(request, pk: int):
+    """An item's photo, for anyone with a role in the item's street (goods, not people)."""
+    item = selectors.item_with_photo(request.user, pk)
+    if item is None:
+        raise Http404
+    return photo_response(item.photo)
 
 
 class ReserveForm(OnceForm):
@@ -492,6 +502,7 @@ urlpatterns = [
     path("", mine, name="mine"),
     path("store/", store, name="store"),
     path("store/items/<int:pk>/reserve/", reserve, name="reserve"),
+    path("store/items/<int:pk>/photo/", item_photo, name="item_photo"),
     path("store/mine/", my_redemptions, name="my_redemptions"),
     path("store/redemptions/<int:pk>/cancel/", cancel, name="cancel"),
     path("store/suggest/", suggest, name="suggest"),

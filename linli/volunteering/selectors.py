@@ -149,7 +149,9 @@ def order_detail(*, actor, pk: int) -> OrderDetail:
     my_claim = next(
         (c for c in claims if c.volunteer.user_id == actor.pk and c.status in HOLDING), None
     )
-    events = list(order.events.select_related("actor").order_by("at", "id"))
+    events = list(
+        order.events.select_related("actor").prefetch_related("photos").order_by("at", "id")
+    )
     label_events(events, ORDERS.workflow)
     return OrderDetail(
         order=order,
@@ -251,6 +253,15 @@ def wishes(actor, *, status: str = "") -> QuerySet[Wish]:
     return qs.select_related("grid").order_by("-posted_at", "-id")
 
 
+def taken_by_someone_else(actor, pk: int) -> bool:
+    """A wish of the actor's street that another helper took up first: the late helper is
+    told so (it is no secret that a wish was taken up) rather than shown a missing page."""
+    return Wish.objects.filter(
+        pk=pk, street_id__in=perms.streets(actor, p.WISH_HELP),
+        status__in=[WishStatus.CLAIMED, WishStatus.FULFILLED, WishStatus.CONFIRMED],
+    ).exists()  # fmt: skip
+
+
 @dataclass
 class WishDetail:
     wish: Wish
@@ -275,7 +286,9 @@ def wish_detail(*, actor, pk: int) -> WishDetail:
         raise Http404
     staff = perms.allows(actor, p.WISHES, wish)
     helper = wish.claimant_id == actor.pk
-    events = list(wish.events.select_related("actor").order_by("at", "id"))
+    events = list(
+        wish.events.select_related("actor").prefetch_related("photos").order_by("at", "id")
+    )
     label_events(events, WISHES.workflow)
     return WishDetail(
         wish=wish,

@@ -145,9 +145,7 @@ def team_save(
     """A new team (or its name, leader and rules changed). A new team is also a unit of
     the street, so a resident's request can be dispatched to it (派单到服务队)."""
     name = clean_text(name, field="name", label=_("the team's name"), required=True, limit=60)
-    description = clean_text(
-        description, field="description", label=_("about the team"), limit=200
-    )
+    description = clean_text(description, field="description", label=_("about the team"), limit=200)
     if street_id not in perms.streets(actor, p.TEAMS):
         raise Http404
     if leader is not None and not perms.streets(leader) & {street_id}:

@@ -12,9 +12,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.core.attachments import clean_photos
-from linli.core.errors import InvalidInput
+from linli.core.errors import Conflict, InvalidInput
 from linli.core.idempotency import claim_key
 from linli.core.notify import Message, notify
 from linli.core.numbering import next_number
@@ -28,6 +29,9 @@ from linli.registry.models import Resident
 from .. import permissions as p
 from ..machine import WISHES
 from ..models import Wish, WishKind, WishStatus
+from ..selectors import taken_by_someone_else
+
+TAKEN_ALREADY = gettext_lazy("Someone has just taken up this wish. Thank you all the same!")
 
 
 def _tell(user_ids, wish: Wish, kind: str, subject: str) -> list[Message]:
@@ -95,7 +99,12 @@ def wish_take(*, actor, wish: Wish, on_behalf_of: str = "", at=None) -> Wish:
         return ["claimant", "claimant_name", "claimed_at"]
 
     with transaction.atomic():
-        wish, _e = WISHES.transition(actor=actor, row=wish, name="take", at=at, apply=apply)
+        try:
+            wish, _e = WISHES.transition(actor=actor, row=wish, name="take", at=at, apply=apply)
+        except Http404:
+            if taken_by_someone_else(actor, wish.pk):
+                raise Conflict(str(TAKEN_ALREADY)) from None
+            raise
         notify(_tell(recipients.staff_of_grid(wish.grid_id), wish, "volunteering.wish_taken",
                      _("Wish %(number)s was taken up") % {"number": wish.number}))  # fmt: skip
     return wish

@@ -101,3 +101,32 @@ def test_the_household_file_shows_the_help_and_the_points(vol, client):
     assert "刘运京" in page and "15 points" in page
     client.force_login(vol.grid_b1_worker)  # not their household: no file at all
     assert client.get(reverse("registry:household", args=[vol.hh_a2.pk])).status_code == 404
+
+
+def test_check_in_photos_are_on_the_order_page_for_staff_and_the_volunteers(vol, client):
+    from linli.workorders.tests.conftest import photo
+
+    order = make_order(vol, capacity=1)
+    claim = services.order_claim(actor=vol.vols[0].user, order=order, at=T0)
+    services.claim_check_in(actor=vol.vols[0].user, claim=claim, photos=[photo()], at=T0 + HOUR)
+    shot = order.photos.get()
+    url = reverse("volunteering:order_photo", args=[order.pk, shot.pk])
+    for who in (vol.cadre, vol.vols[0].user):
+        client.force_login(who)
+        assert client.get(url).status_code == 200
+    for who in (vol.other_admin, vol.resident_user, vol.nobody):
+        client.force_login(who)
+        assert client.get(url).status_code in (302, 404)
+
+
+def test_store_item_photos_are_served_within_the_street(vol, client):
+    from linli.points import services as points
+    from linli.workorders.tests.conftest import photo
+
+    item = points.item_save(actor=vol.admin, street_id=vol.street.pk, name="毛巾", price=15,
+                            photo=photo())  # fmt: skip
+    url = reverse("points:item_photo", args=[item.pk])
+    client.force_login(vol.vols[0].user)
+    assert client.get(url).status_code == 200
+    client.force_login(vol.other_admin)
+    assert client.get(url).status_code == 404

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.actions import attempt
+from linli.core.attachments import photo_response
 from linli.core.errors import InvalidInput, LinliError
 from linli.core.paging import keyset_page
 from linli.grids import permissions as perms
@@ -29,6 +30,7 @@ from .. import selectors, services
 from ..actions import CLAIM_ACTIONS, ORDER_ACTIONS, claim_context
 from ..ledger import repair_ledger_rows, repair_ledger_workbook
 from ..models import OrderStatus
+from .photos import shown_photo
 
 
 @login_required
@@ -147,6 +149,13 @@ def order(request, pk: int):
 
 
 @login_required
+def order_photo(request, pk: int, photo_pk: int):
+    """A photo of a step the viewer may see on the order's page (check-in, check-out)."""
+    detail = selectors.order_detail(actor=request.user, pk=pk)
+    return photo_response(shown_photo(detail, photo_pk).image)
+
+
+@login_required
 @require_POST
 def order_act(request, pk: int, name: str):
     detail = selectors.order_detail(actor=request.user, pk=pk)
@@ -215,8 +224,7 @@ def roster(request, team_form=None):
             "volunteers": list(selectors.roster(request.user)[:300]),
             "pending": list(selectors.pending_members(request.user)),
             "teams": list(selectors.team_rows(request.user)),
-            "team_form": team_form
-            or f.TeamForm(leaders=selectors.possible_leaders(request.user)),
+            "team_form": team_form or f.TeamForm(leaders=selectors.possible_leaders(request.user)),
         },
         status=400 if team_form is not None else 200,
     )
@@ -266,6 +274,7 @@ urlpatterns = [
     path("orders/new/", order_new, name="order_new"),
     path("orders/<int:pk>/", order, name="order"),
     path("orders/<int:pk>/act/<slug:name>/", order_act, name="order_act"),
+    path("orders/<int:pk>/photos/<int:photo_pk>/", order_photo, name="order_photo"),
     path("orders/<int:pk>/assign/", assign, name="assign"),
     path("ledger/", ledger, name="ledger"),
     path("ledger.xlsx", ledger_export, name="ledger_export"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.actions import attempt
+from linli.core.attachments import photo_response
 from linli.core.errors import InvalidInput
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
@@ -23,6 +24,8 @@ from .. import permissions as p
 from .. import selectors, services
 from ..actions import WISH_ACTIONS
 from ..models import WishStatus
+from ..services.wishes import TAKEN_ALREADY
+from .photos import shown_photo
 
 
 @login_required
@@ -107,9 +110,22 @@ def wish(request, pk: int):
 
 
 @login_required
+def wish_photo(request, pk: int, photo_pk: int):
+    """The photo of the wish come true, for those who see the wish's page."""
+    detail = selectors.wish_detail(actor=request.user, pk=pk)
+    return photo_response(shown_photo(detail, photo_pk).image)
+
+
+@login_required
 @require_POST
 def wish_act(request, pk: int, name: str):
-    detail = selectors.wish_detail(actor=request.user, pk=pk)
+    try:
+        detail = selectors.wish_detail(actor=request.user, pk=pk)
+    except Http404:
+        if name != "take" or not selectors.taken_by_someone_else(request.user, pk):
+            raise
+        messages.error(request, TAKEN_ALREADY)
+        return redirect("volunteering:wishes")
     tried = attempt(WISH_ACTIONS, request.user, detail, name, request.POST, request.FILES)
     if tried.outcome is None:
         if tried.error:
@@ -139,5 +155,6 @@ urlpatterns = [
     path("wishes/new/", wish_new, name="wish_new"),
     path("wishes/<int:pk>/", wish, name="wish"),
     path("wishes/<int:pk>/act/<slug:name>/", wish_act, name="wish_act"),
+    path("wishes/<int:pk>/photos/<int:photo_pk>/", wish_photo, name="wish_photo"),
     path("public/<slug:code>/wishes/", public_wishes, name="public_wishes"),
 ]

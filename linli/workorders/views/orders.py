@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core import nav
 from linli.core.actions import attempt
+from linli.core.attachments import photo_response
 from linli.core.paging import capped_count, keyset_page
 from linli.grids import permissions as perms
 from linli.grids.geo import region_map
@@ -278,11 +279,7 @@ def slip(request, pk: int):
 
 @login_required
 def photo(request, pk: int, photo_pk: int):
-    p = selectors_pages.photo_get(request.user, pk, photo_pk)
-    response = FileResponse(p.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(selectors_pages.photo_get(request.user, pk, photo_pk).image)
 
 
 urlpatterns = [

@@ -226,3 +226,34 @@ def test_each_photo_button_opens_its_own_picker(live_server, world):
         for name, filename in files.items():
             names = page.locator(f"#action-{name} .file-names").inner_text()
             assert names == f"已选择：{filename}"
+
+
+def test_volunteer_pages_on_a_phone_are_large_enough_and_accessible(live_server):
+    """volunteer1 of the demo street: open orders, an order, my jobs, my hours, my points,
+    the store, my reservations, the profile, a small wish and the public wishes page."""
+    from linli.volunteering.models import OrderStatus, VolunteerOrder, Wish
+
+    call_command("demo", verbosity=0)
+    door = VolunteerOrder.objects.get(title__contains="卧室门框", status=OrderStatus.OPEN)
+    wish = Wish.objects.filter(status="open").first()
+    street = door.street
+    problems: list[str] = []
+    with phone_page(live_server.url) as page:
+        login(page, "volunteer1", PASSWORD)
+        pages = {
+            "volunteer-home": "/",
+            "open-orders": "/volunteering/open/",
+            "order-to-claim": f"/volunteering/orders/{door.pk}/",
+            "my-jobs": "/volunteering/mine/",
+            "my-hours": "/volunteering/hours/",
+            "my-profile": "/volunteering/profile/",
+            "my-points": "/points/",
+            "points-store": "/points/store/",
+            "my-reservations": "/points/store/mine/",
+            "wish": f"/volunteering/wishes/{wish.pk}/",
+            "public-wishes": f"/volunteering/public/{street.code}/wishes/",
+        }
+        for name, url in pages.items():
+            page.goto(url)
+            check(page, name, problems)
+    assert problems == [], "\n".join(problems)
