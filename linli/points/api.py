@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import QuerySet
 from ninja import Form, Path, Query, Router, Schema
 from ninja import Status as Reply
 from pydantic import Field
@@ -112,7 +113,9 @@ def points_entries(request, paging: Query[PageIn]):
     """Your ledger: what earned and spent your points, newest first."""
     perms.require(request.user, p.VIEW_OWN)
     account = selectors.my_account(request.user)
-    rows = selectors.entries(account).order_by("-at", "-id") if account else []
+    rows: QuerySet[PointEntry] | list[PointEntry] = []
+    if account is not None:
+        rows = selectors.entries(account).order_by("-at", "-id")
     page = page_slice(rows, paging)
     page["items"] = [_entry(e) for e in page.pop("rows")]
     return page
@@ -161,7 +164,8 @@ class RedemptionPage(Schema):
     items: list[RedemptionOut]
 
 
-def _item(i) -> dict[str, Any]:
+def _item(row: selectors.ShelfItem) -> dict[str, Any]:
+    i = row.item
     return {
         "id": i.pk,
         "name": i.name,
@@ -170,8 +174,8 @@ def _item(i) -> dict[str, Any]:
         "price": i.price,
         "stock": i.stock,
         "per_person_limit": i.per_person_limit,
-        "limit_left": i.limit_left,
-        "may_take": i.may_take,
+        "limit_left": row.limit_left,
+        "may_take": row.may_take,
     }
 
 

@@ -180,14 +180,20 @@ def store_street(actor) -> int:
 
 
 @dataclass
+class ShelfItem:
+    item: StoreItem
+    limit_left: int | None  # what the per-person limit still allows (None: no limit)
+    may_take: int  # how many the person could reserve now: stock, balance and limit allowing
+
+
+@dataclass
 class Shelf:
-    """The store as one person sees it: each item carries ``limit_left`` (None: no limit)
-    and ``may_take``, how many they could reserve now (stock, balance and limit allowing)."""
+    """The store as one person sees it: the items on the shelf of their street."""
 
     street_id: int
     account: PointsAccount | None
     balance: int
-    items: list[StoreItem]
+    items: list[ShelfItem]
 
 
 def my_shelf(actor) -> Shelf:
@@ -201,12 +207,13 @@ def my_shelf(actor) -> Shelf:
             account=account, item__in=[i.pk for i in items], status__in=LIVE_REDEMPTIONS
         )
         had = dict(live.order_by().values_list("item_id").annotate(n=Sum("quantity")))
+    rows = []
     for item in items:
         limit = item.per_person_limit
-        item.limit_left = None if limit is None else max(limit - had.get(item.pk, 0), 0)
-        can = [item.stock, have // item.price]
-        item.may_take = min(can if item.limit_left is None else [*can, item.limit_left])
-    return Shelf(street_id=street_id, account=account, balance=have, items=items)
+        left = None if limit is None else max(limit - had.get(item.pk, 0), 0)
+        can = [item.stock, have // item.price] + ([] if left is None else [left])
+        rows.append(ShelfItem(item, left, min(can)))
+    return Shelf(street_id=street_id, account=account, balance=have, items=rows)
 
 
 def store_item_for(actor, pk: int) -> StoreItem:

@@ -60,7 +60,7 @@ ACTION_ERRORS = {**ERRORS, 400: ErrorOut, 409: ErrorOut}
 # --- output ----------------------------------------------------------------------------------
 
 
-class RefOut(Schema):
+class OrderRefOut(Schema):
     id: int
     name: str
 
@@ -79,8 +79,8 @@ class OrderOut(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
     place: str
-    grid: RefOut
-    team: RefOut | None
+    grid: OrderRefOut
+    team: OrderRefOut | None
     points: int  # per volunteer, once the result is confirmed
     result: str
     result_label: str
@@ -101,13 +101,13 @@ class PlaceOut(Schema):
     actions: list[str]
 
 
-class ResidentOut(Schema):
+class ServedResidentOut(Schema):
     id: int
     name: str
     phone: str  # masked
 
 
-class EventOut(Schema):
+class OrderEventOut(Schema):
     at: dt.datetime
     verb: str
     label: str
@@ -117,12 +117,12 @@ class EventOut(Schema):
 
 class OrderDetailOut(OrderOut):
     description: str
-    resident: ResidentOut | None  # staff only
+    resident: ServedResidentOut | None  # staff only
     work_order: int | None  # staff only
     places: list[PlaceOut]  # every place for staff; a volunteer sees only their own
     my_place: PlaceOut | None
     actions: list[str]  # on the order: claim, publish, confirm, cancel
-    events: list[EventOut]
+    events: list[OrderEventOut]
 
 
 class OrderPage(Schema):
@@ -206,7 +206,7 @@ def _detail(request, pk: int) -> dict[str, Any]:
         {
             "at": e.at,
             "verb": e.verb,
-            "label": e.label,
+            "label": getattr(e, "label", e.verb),  # given by selectors.label_events
             "actor": str(e.actor) if e.actor_id else "",
             "note": e.note,
         }
@@ -218,13 +218,13 @@ def _detail(request, pk: int) -> dict[str, Any]:
 # --- list, create, detail, claim -------------------------------------------------------------
 
 
-class ListFilters(Schema):
+class OrderFilters(Schema):
     status: OrderStatus | None = None
     mine: bool = Field(False, description="only orders you hold a place on")
 
 
 @router.get("", response={200: OrderPage, **ERRORS})
-def order_list(request, paging: Query[PageIn], filters: Query[ListFilters]):
+def order_list(request, paging: Query[PageIn], filters: Query[OrderFilters]):
     """Volunteer orders you may see, newest first."""
     qs = selectors.order_list(request.user, status=filters.status or "", mine=filters.mine)
     page = page_slice(qs, paging)

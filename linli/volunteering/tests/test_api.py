@@ -418,3 +418,8 @@ def test_the_openapi_document_lists_the_endpoints_and_their_forms(vol):
     create = doc["paths"]["/api/v1/orders"]["post"]["requestBody"]
     assert "title" in create["content"]["multipart/form-data"]["schema"]["required"]
     assert "409" in doc["paths"]["/api/v1/orders/{id}/claim"]["post"]["responses"]
+    # The schemas keep names of their own: the other routers' are not replaced.
+    schemas = doc["components"]["schemas"]
+    assert "photos" in schemas["EventOut"]["properties"]  # the work orders' timeline
+    assert "pii_masked" in schemas["ResidentOut"]["properties"]  # the registry's resident
+    assert schemas["ServedResidentOut"]["properties"]["phone"]["type"] == "string"
