@@ -136,6 +136,10 @@ def _field_name(loc) -> str:
 api.add_router("/auth", auth_router)
 api.add_router("/", registry_router)
 api.add_router("/workorders", "linli.workorders.api.router")
+api.add_router("/orders", "linli.volunteering.api.router")
+api.add_router("/claims", "linli.volunteering.api.claims_router")
+api.add_router("/points", "linli.points.api.router")
+api.add_router("/store", "linli.points.api.store_router")
 
 
 def unknown_route(request, path: str = ""):

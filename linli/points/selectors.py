@@ -7,12 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from linli.grids import permissions as perms
 
 from . import permissions as p
 from .models import (
+    LIVE_REDEMPTIONS,
     EntryKind,
     Period,
     PointEntry,
@@ -42,6 +44,54 @@ def balance(account: PointsAccount, at: dt.datetime | None = None) -> int:
     if at is not None:
         entries = entries.filter(at__lte=at)
     return (last.balance if last else 0) + (entries.aggregate(n=Sum("points"))["n"] or 0)
+
+
+@dataclass
+class BalanceParts:
+    """What a balance is made of: the balance carried at the last settlement, then the
+    entries since, summed by kind (spending and expiry are negative)."""
+
+    carried: int = 0
+    settled_until: dt.datetime | None = None
+    earned: int = 0
+    redeemed: int = 0
+    refunded: int = 0
+    expired: int = 0
+    corrected: int = 0
+
+    @property
+    def balance(self) -> int:
+        return (
+            self.carried
+            + self.earned
+            + self.redeemed
+            + self.refunded
+            + self.expired
+            + self.corrected
+        )
+
+
+_PART_OF_KIND = {
+    EntryKind.AWARD: "earned",
+    EntryKind.REDEEM: "redeemed",
+    EntryKind.REFUND: "refunded",
+    EntryKind.EXPIRE: "expired",
+    EntryKind.CORRECT: "corrected",
+}
+
+
+def balance_parts(account: PointsAccount) -> BalanceParts:
+    """``balance`` taken apart (the same two reads, the entries grouped by kind)."""
+    last = _last_statement(account)
+    out = BalanceParts()
+    entries = PointEntry.objects.filter(account=account)
+    if last is not None:
+        out.carried, out.settled_until = last.balance, last.period.ends_at
+        entries = entries.filter(at__gte=last.period.ends_at)
+    for kind, n in entries.order_by().values_list("kind").annotate(n=Sum("points")):
+        part = _PART_OF_KIND[EntryKind(kind)]
+        setattr(out, part, getattr(out, part) + n)
+    return out
 
 
 def my_account(actor, street_id: int | None = None) -> PointsAccount | None:
@@ -127,6 +177,65 @@ def item_with_photo(actor, pk: int) -> StoreItem | None:
         .exclude(photo="")
         .first()
     )
+
+
+def store_street(actor) -> int:
+    """The street whose store the actor shops in (404 for someone who may not redeem)."""
+    found = perms.streets(actor, p.REDEEM)
+    if not found:
+        raise Http404
+    return min(found)
+
+
+@dataclass
+class ShelfItem:
+    item: StoreItem
+    limit_left: int | None  # what the per-person limit still allows (None: no limit)
+    may_take: int  # how many the person could reserve now: stock, balance and limit allowing
+
+
+@dataclass
+class Shelf:
+    """The store as one person sees it: the items on the shelf of their street."""
+
+    street_id: int
+    account: PointsAccount | None
+    balance: int
+    items: list[ShelfItem]
+
+
+def my_shelf(actor) -> Shelf:
+    street_id = store_street(actor)
+    account = my_account(actor, street_id)
+    have = balance(account) if account is not None else 0
+    items = list(shelf(street_id))
+    had: dict[int, int] = {}
+    if account is not None:
+        live = Redemption.objects.filter(
+            account=account, item__in=[i.pk for i in items], status__in=LIVE_REDEMPTIONS
+        )
+        had = dict(live.order_by().values_list("item_id").annotate(n=Sum("quantity")))
+    rows = []
+    for item in items:
+        limit = item.per_person_limit
+        left = None if limit is None else max(limit - had.get(item.pk, 0), 0)
+        can = [item.stock, have // item.price] + ([] if left is None else [left])
+        rows.append(ShelfItem(item, left, min(can)))
+    return Shelf(street_id=street_id, account=account, balance=have, items=rows)
+
+
+def store_item_for(actor, pk: int) -> StoreItem:
+    """An item of the actor's store, on the shelf or not (redeeming says which); 404 for an
+    item of another street."""
+    found = StoreItem.objects.filter(pk=pk, street_id=store_street(actor)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def my_redemption(actor, pk: int) -> Redemption:
+    """One of the actor's own redemptions; anyone else's is 404."""
+    return perms.get_in_scope(Redemption.objects.select_related("item"), actor, p.VIEW_OWN, pk=pk)
 
 
 def store_items(actor) -> QuerySet[StoreItem]:

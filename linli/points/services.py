@@ -692,6 +692,31 @@ def redeem(
     return redemption
 
 
+def reserve(
+    *,
+    actor,
+    street_id: int,
+    item: StoreItem,
+    quantity: int = 1,
+    idempotency_key: str = "",
+    at: dt.datetime | None = None,
+) -> Redemption:
+    """The actor reserves goods for themselves on their phone (``redeem`` with
+    ``reserve``), from their own account, opened on first use. One transaction: a refusal
+    leaves nothing behind, not even an empty account."""
+    with transaction.atomic():
+        account = account_for(street_id=street_id, user=actor)
+        return redeem(
+            actor=actor,
+            account=account,
+            item=item,
+            quantity=quantity,
+            reserve=True,
+            idempotency_key=idempotency_key,
+            at=at,
+        )
+
+
 # Redemptions move by a small workflow of their own (their history is the ledger itself).
 REDEMPTION_FLOW = Workflow(
     statuses=RedemptionState,

@@ -121,11 +121,10 @@ def reserve(request, pk: int):
     item = StoreItem.objects.filter(pk=pk, street_id=street_id, on_shelf=True).first()
     if item is None:
         raise Http404
-    account = services.account_for(street_id=street_id, user=actor)
     try:
-        redemption = services.redeem(
-            actor=actor, account=account, item=item, quantity=form.cleaned_data["quantity"],
-            reserve=True, idempotency_key=form.cleaned_data["form_token"],
+        redemption = services.reserve(
+            actor=actor, street_id=street_id, item=item, quantity=form.cleaned_data["quantity"],
+            idempotency_key=form.cleaned_data["form_token"],
         )  # fmt: skip
     except LinliError as exc:
         return _refused(request, exc, "points:store")

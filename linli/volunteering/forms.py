@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.forms import DateField, MonthField, OnceForm, PhotoPicker
@@ -58,6 +61,8 @@ class OrderForm(OnceForm):
 
     def __init__(self, *args, grids=(), teams=(), from_request=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.grids = {g.pk: g for g in grids}
+        self.teams = {t.pk: t for t in teams}
         self.fields["grid"].choices = [("", "—")] + [(g.pk, g.name) for g in grids]
         self.fields["team"].choices = [("", _("Every volunteer with the skill"))] + [
             (t.pk, t.name) for t in teams
@@ -76,6 +81,24 @@ class OrderForm(OnceForm):
         if "grid" in self.fields and not data.get("grid"):
             self.add_error("grid", _("Choose the grid where the job is."))
         return data
+
+    def order_values(self) -> dict:
+        """The valid form as ``services.order_create`` takes it: the day and hours as moments
+        of the current time zone, the grid and team as the rows offered."""
+        d = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        return {
+            "title": d["title"],
+            "description": d["description"],
+            "skill": d["skill"],
+            "capacity": d["capacity"],
+            "starts_at": dt.datetime.combine(d["day"], d["start_time"], tzinfo=tz),
+            "ends_at": dt.datetime.combine(d["day"], d["end_time"], tzinfo=tz),
+            "place": d["place"],
+            "grid": self.grids.get(d.get("grid")),
+            "team": self.teams.get(d.get("team")),
+            "publish": d["publish"],
+        }
 
 
 class NoteForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.workflow import Transition
 from linli.grids import permissions as perms
-from linli.grids.models import GridNode, Role, StaffAssignment
+from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment
 
 from . import permissions as p
 from .machine import CLAIMS, ORDERS, WISHES
@@ -108,6 +108,34 @@ def orders(actor, *, status: str = "") -> QuerySet[VolunteerOrder]:
     return qs.select_related(*ORDER_RELATED)
 
 
+def order_grids(actor) -> list[GridNode]:
+    """The grids an order may be written for (the new-order form's choices)."""
+    grids = GridNode.objects.filter(kind=NodeKind.GRID)
+    return list(perms.filter_to_scope(grids, actor, p.MANAGE).order_by("path"))
+
+
+def visible_orders(actor) -> QuerySet[VolunteerOrder]:
+    """Every order the actor may open: staff those of their subtree, a volunteer the ones
+    they hold a place on and the open ones of their street, a resident those for them."""
+    return VolunteerOrder.objects.filter(
+        Q(pk__in=perms.filter_to_scope(VolunteerOrder.objects.all(), actor, p.VIEW).values("pk"))
+        | Q(
+            pk__in=perms.filter_to_scope(VolunteerOrder.objects.all(), actor, p.BROWSE).values("pk")
+        )
+    )
+
+
+def order_list(actor, *, status: str = "", mine: bool = False) -> QuerySet[VolunteerOrder]:
+    """``visible_orders`` newest first; ``mine``: only those the actor holds a place on."""
+    qs = visible_orders(actor)
+    if status:
+        qs = qs.filter(status=status)
+    if mine:
+        held = OrderClaim.objects.filter(volunteer__user_id=actor.pk, status__in=HOLDING)
+        qs = qs.filter(pk__in=held.values("order_id"))
+    return qs.select_related(*ORDER_RELATED).order_by("-created_at", "-id")
+
+
 @dataclass
 class OrderDetail:
     order: VolunteerOrder
@@ -118,6 +146,7 @@ class OrderDetail:
     claim_actions: list[Transition] = field(default_factory=list)
     staff: bool = False
     viewer: object = None
+    can_claim: bool = False  # a place is the viewer's to claim (when one is left)
 
     @property
     def row(self) -> VolunteerOrder:
@@ -131,13 +160,7 @@ class OrderDetail:
 def order_detail(*, actor, pk: int) -> OrderDetail:
     """One order as this viewer may see it: staff, a volunteer who claimed it or may claim
     it, or the resident it is for; everyone else gets 404."""
-    visible = VolunteerOrder.objects.filter(
-        Q(pk__in=perms.filter_to_scope(VolunteerOrder.objects.all(), actor, p.VIEW).values("pk"))
-        | Q(
-            pk__in=perms.filter_to_scope(VolunteerOrder.objects.all(), actor, p.BROWSE).values("pk")
-        )
-    )
-    order = visible.select_related(*ORDER_RELATED, "work_order").filter(pk=pk).first()
+    order = visible_orders(actor).select_related(*ORDER_RELATED, "work_order").filter(pk=pk).first()
     if order is None:
         raise Http404
     staff = perms.allows(actor, p.MANAGE, order)
@@ -162,11 +185,27 @@ def order_detail(*, actor, pk: int) -> OrderDetail:
         claim_actions=CLAIMS.allowed(actor, my_claim) if my_claim else [],
         staff=staff,
         viewer=actor,
+        can_claim=my_claim is None and perms.allows(actor, p.CLAIM, order),
     )
 
 
 def claim_get(actor, pk: int, action: str = p.SERVE) -> OrderClaim:
     return perms.get_in_scope(OrderClaim.objects.select_related("order"), actor, action, pk=pk)
+
+
+def claim_for(actor, pk: int) -> OrderClaim:
+    """A place the actor may act on: their own (to check in, out, withdraw) or one on an
+    order of their subtree (staff, to take the volunteer off); else 404."""
+    for action in (p.SERVE, p.MANAGE):
+        found = (
+            perms.filter_to_scope(OrderClaim.objects.all(), actor, action)
+            .select_related("order__grid", "volunteer__resident", "volunteer__user")
+            .filter(pk=pk)
+            .first()
+        )
+        if found is not None:
+            return found
+    raise Http404
 
 
 def volunteer_hours(volunteer: Volunteer, since: dt.datetime | None = None) -> Decimal:

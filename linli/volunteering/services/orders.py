@@ -21,6 +21,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.core.attachments import CleanPhoto, clean_photos
 from linli.core.errors import Conflict, InvalidInput
@@ -50,8 +51,9 @@ from ..models import (
     VolunteerOrder,
 )
 
-# The API answers 409 with these; the page shows them as they are.
-FULL = _("All places on this order are taken (已被抢完).")
+# The API answers 409 with these; the page shows them as they are. Lazy: said in the
+# language of the request that is refused, not of the process that imported this.
+FULL = gettext_lazy("All places on this order are taken (已被抢完).")
 
 
 def _link(order: VolunteerOrder) -> str:

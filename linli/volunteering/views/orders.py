@@ -5,8 +5,6 @@ roster with join requests."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -21,7 +19,6 @@ from linli.core.attachments import photo_response
 from linli.core.errors import InvalidInput, LinliError
 from linli.core.paging import keyset_page
 from linli.grids import permissions as perms
-from linli.grids.models import GridNode, NodeKind
 from linli.workorders.selectors import workorder_get
 
 from .. import forms as f
@@ -72,33 +69,19 @@ def order_new(request):
         except ValueError:
             raise Http404 from None
         work_order = workorder_get(actor=actor, pk=wo_id)
-    grids = list(
-        perms.filter_to_scope(
-            GridNode.objects.filter(kind=NodeKind.GRID), actor, p.MANAGE
-        ).order_by("path")
-    )
-    teams = list(selectors.teams(actor))
     form = f.OrderForm(
-        request.POST or None, grids=grids, teams=teams, from_request=work_order is not None
+        request.POST or None,
+        grids=selectors.order_grids(actor),
+        teams=selectors.teams(actor),
+        from_request=work_order is not None,
     )
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        tz = timezone.get_current_timezone()
         try:
             order = services.order_create(
                 actor=actor,
-                title=d["title"],
-                description=d["description"],
-                skill=d["skill"],
-                capacity=d["capacity"],
-                starts_at=dt.datetime.combine(d["day"], d["start_time"], tzinfo=tz),
-                ends_at=dt.datetime.combine(d["day"], d["end_time"], tzinfo=tz),
-                place=d["place"],
-                grid=next((g for g in grids if g.pk == d.get("grid")), None),
-                team=next((t for t in teams if t.pk == d.get("team")), None),
                 work_order=work_order,
-                publish=d["publish"],
-                idempotency_key=d["form_token"],
+                idempotency_key=form.cleaned_data["form_token"],
+                **form.order_values(),
             )
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -135,8 +118,7 @@ def _render_order(request, detail, *, status=200, bound=None, open_form=""):
             "forms": forms,
             "claim_forms": claim_forms,
             "open_form": open_form,
-            "can_claim": perms.allows(request.user, p.CLAIM, detail.order)
-            and detail.my_claim is None,
+            "can_claim": detail.can_claim,
             "now": timezone.now(),
         },
         status=status,
