@@ -112,10 +112,14 @@ def entries(account: PointsAccount) -> QuerySet[PointEntry]:
 
 
 def accounts(actor, q: str = "") -> QuerySet[PointsAccount]:
-    """Accounts the actor may see at the counter, by name."""
+    """Accounts the actor may see at the counter, by name or the last four digits of the
+    resident's phone."""
     qs = perms.filter_to_scope(PointsAccount.objects.all(), actor, p.VIEW)
-    if q:
-        qs = qs.filter(name__icontains=q.strip())
+    q = q.strip()
+    if q.isdigit() and len(q) == 4:
+        qs = qs.filter(resident__phone_last4=q)
+    elif q:
+        qs = qs.filter(name__icontains=q)
     return qs.select_related("resident__household__dwelling").order_by("name", "id")
 
 

@@ -130,3 +130,16 @@ def test_store_item_photos_are_served_within_the_street(vol, client):
     assert client.get(url).status_code == 200
     client.force_login(vol.other_admin)
     assert client.get(url).status_code == 404
+
+
+def test_the_counter_finds_a_person_by_name_or_the_last_four_digits_of_their_phone(vol, client):
+    from linli.points import services as points
+
+    points.account_for(street_id=vol.street.pk, resident=vol.zhou)
+    points.account_for(street_id=vol.street.pk, resident=vol.liu)
+    client.force_login(vol.admin)
+    url = reverse("points:counter")
+    by_phone = [a.name for a in client.get(url, {"q": "1234"}).context["accounts"]]
+    assert by_phone == ["周美华"]  # 138****1234
+    assert [a.name for a in client.get(url, {"q": "刘"}).context["accounts"]] == ["刘运京"]
+    assert client.get(url, {"q": "9999"}).context["accounts"] == []
