@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from linli.core import pii
 from linli.core.models import AuditEvent, PiiAccess
 
 from .scope import ScopeSpec
@@ -129,7 +130,7 @@ class Unit(models.Model):
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_phone_enc = models.TextField(blank=True, editable=False)  # encrypted like residents'
 
     scope = ScopeSpec(node=None, unit="")
 
@@ -148,6 +149,18 @@ class Unit(models.Model):
     @property
     def handles_requests(self) -> bool:
         return self.kind in HANDLING_KINDS
+
+    @property
+    def contact_phone(self) -> str:
+        return pii.decrypt(self.contact_phone_enc)
+
+    @contact_phone.setter
+    def contact_phone(self, value: str) -> None:
+        self.contact_phone_enc = pii.encrypt(value)
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return pii.mask_phone(self.contact_phone)
 
 
 class Role(models.TextChoices):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from itertools import combinations
 from types import SimpleNamespace
 
@@ -417,3 +418,19 @@ def test_volunteering_demo_has_the_team_a_season_of_orders_and_the_store(demo, d
     assert periods.filter(settled_at__isnull=False).exists()
     assert periods.filter(settled_at__isnull=True).exists()
     assert Wish.objects.filter(street=demo.street).count() == 6
+
+
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:19|20)\d{9}[\dXx](?![0-9A-Za-z])")
+
+
+def test_a_dump_of_the_whole_demo_database_holds_no_phone_or_id_number_in_clear(demo, db):
+    """Every phone and ID number anywhere in the schema is stored encrypted: a full dump of
+    the demo street (every table) shows none, on SQLite and on PostgreSQL alike."""
+    out = io.StringIO()
+    call_command("dumpdata", stdout=out, verbosity=0)
+    dump = out.getvalue()
+    assert len(dump) > 1_000_000  # the whole street is in it
+    assert Resident.objects.filter(street=demo.street).exclude(phone_enc="").exists()
+    assert MOBILE.findall(dump) == []
+    assert ID_NUMBER.findall(dump) == []
