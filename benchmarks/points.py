@@ -103,9 +103,7 @@ def _bare_claim(request, pk: int):
 
     from linli.volunteering.models import VolunteerOrder
 
-    won = VolunteerOrder.objects.filter(pk=pk, taken__lt=F("capacity")).update(
-        taken=F("taken") + 1
-    )
+    won = VolunteerOrder.objects.filter(pk=pk, taken__lt=F("capacity")).update(taken=F("taken") + 1)
     return HttpResponse("ok" if won else "full")
 
 
@@ -322,7 +320,10 @@ def check_no_oversell_or_overdraft(world) -> dict:
     oversold_items = 0
     for item in StoreItem.objects.all():
         came = item.stock_ins.aggregate(n=Sum("quantity"))["n"] or 0
-        held = item.redemptions.filter(status__in=LIVE_REDEMPTIONS).aggregate(n=Sum("quantity"))["n"] or 0
+        held = (
+            item.redemptions.filter(status__in=LIVE_REDEMPTIONS).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
         if item.redemptions.exists() and (item.stock < 0 or item.stock != came - held):
             oversold_items += 1
     overdrafts = 0
@@ -423,7 +424,9 @@ def bench_ledger(world) -> dict:
     _entries(world, 20, vol_account.pk, 1, p2[1], now, "vnow:")
     _analyse()
     print(f"  small ledger generated in {time.perf_counter() - t0:.1f} s")
-    q1 = points.period_open(actor=world.admin, street_id=world.street.pk, starts_at=p1[0], ends_at=p1[1])
+    q1 = points.period_open(
+        actor=world.admin, street_id=world.street.pk, starts_at=p1[0], ends_at=p1[1]
+    )
     t0 = time.perf_counter()
     points.period_settle(actor=world.admin, period=q1)
     out["settle_small_s"] = round(time.perf_counter() - t0, 2)
@@ -436,7 +439,9 @@ def bench_ledger(world) -> dict:
     _analyse()
     print(f"  {ENTRIES} entries generated in {time.perf_counter() - t0:.1f} s")
     out |= {f"unsettled_{k}": v for k, v in _pages(world, "large").items() if "summary_" in k}
-    q2 = points.period_open(actor=world.admin, street_id=world.street.pk, starts_at=p2[0], ends_at=p2[1])
+    q2 = points.period_open(
+        actor=world.admin, street_id=world.street.pk, starts_at=p2[0], ends_at=p2[1]
+    )
     t0 = time.perf_counter()
     settled = points.period_settle(actor=world.admin, period=q2)
     out["settle_quarter_s"] = round(time.perf_counter() - t0, 2)
