@@ -99,27 +99,31 @@ class Capacity:
             state = {f"{self.state_field}__in": self.live()}
             if self._claims(holder_id).filter(**person, **state).exists():
                 raise AlreadyClaimed(said.get("already"))
-            holders = self.holder._default_manager.filter(open or Q(), pk=holder_id)
-            won = holders.filter(**{f"{self.taken_field}__lt": F(self.capacity_field)}).update(
-                **{self.taken_field: F(self.taken_field) + 1}
-            )
-            if won:
-                new_state = self.holding
-            elif not holders.exists():
-                raise NotOpen(said.get("not_open"))
-            elif waitlist:
-                new_state = self.waiting
-            else:
-                raise Full(said.get("full"))
+            # The claim row first, the holder's counter last: the conditional UPDATE locks
+            # the holder's row until the caller commits, so everything written after it
+            # makes every other claimant wait. A refusal below rolls the claim row back.
             try:
                 with transaction.atomic():
-                    return self.claim._default_manager.create(
-                        **{f"{self.holder_field}_id": holder_id, self.state_field: new_state},
+                    claim = self.claim._default_manager.create(
+                        **{f"{self.holder_field}_id": holder_id, self.state_field: self.holding},
                         **person,
                         **(values or {}),
                     )
             except IntegrityError:  # the same person's other request won the race
                 raise AlreadyClaimed(said.get("already")) from None
+            holders = self.holder._default_manager.filter(open or Q(), pk=holder_id)
+            won = holders.filter(**{f"{self.taken_field}__lt": F(self.capacity_field)}).update(
+                **{self.taken_field: F(self.taken_field) + 1}
+            )
+            if won:
+                return claim
+            if not holders.exists():
+                raise NotOpen(said.get("not_open"))
+            if not waitlist:
+                raise Full(said.get("full"))
+            setattr(claim, self.state_field, self.waiting)
+            claim.save(update_fields=[self.state_field])
+            return claim
 
     def release(
         self, claim: models.Model, *, state: str | None = None, values: dict | None = None

@@ -262,6 +262,10 @@ def order_claim(*, actor, order: VolunteerOrder, at=None) -> OrderClaim:
             raise Conflict(
                 _("This order has started; it takes no more volunteers."), code="started"
             )
+        # The timeline event before the place: taking the place locks the order's row until
+        # the commit, and every other volunteer pressing at the same moment waits for it.
+        ORDERS.append(order, actor=actor, role="volunteer", verb="claim", at=now,
+                      data={"volunteer": volunteer.pk})  # fmt: skip
         claim: OrderClaim = PLACES.take(  # type: ignore[assignment]
             holder_id=order.pk,
             person_id=volunteer.pk,
@@ -269,11 +273,9 @@ def order_claim(*, actor, order: VolunteerOrder, at=None) -> OrderClaim:
             values={"street_id": order.street_id, "claimed_at": now},
             messages={"full": str(FULL), "not_open": _("This order is not open for claiming.")},
         )
-        order.refresh_from_db(fields=["taken", "capacity"])
-        if order.taken == order.capacity:
-            VolunteerOrder.objects.filter(pk=order.pk, full_at__isnull=True).update(full_at=now)
-        ORDERS.append(order, actor=actor, role="volunteer", verb="claim", at=now,
-                      data={"volunteer": volunteer.pk, "places_left": order.capacity - order.taken})  # fmt: skip
+        VolunteerOrder.objects.filter(
+            pk=order.pk, taken=F("capacity"), full_at__isnull=True
+        ).update(full_at=now)
     return claim
 
 

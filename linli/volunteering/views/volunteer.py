@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ def open_orders(request):
 def claim(request, pk: int):
     """Claim a place; "已被抢完" and the other refusals come back as a message, not an error
     page, and nothing changes."""
-    order = selectors.order_detail(actor=request.user, pk=pk).order
+    order = get_object_or_404(selectors.visible_orders(request.user).only("pk"), pk=pk)
     try:
         services.order_claim(actor=request.user, order=order)
     except LinliError as exc:
