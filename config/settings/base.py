@@ -44,8 +44,8 @@ INSTALLED_APPS = [
     "template_partials",
     "treebeard",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "linli.core.thirdparty.AuthenticatorConfig",  # django_otp's TOTP plugin, named in Chinese
+    "linli.core.thirdparty.RecoveryCodesConfig",  # django_otp's static plugin, named in Chinese
     "django_tasks",
     "linli.core.thirdparty.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
 ]
