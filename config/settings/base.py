@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "treebeard",
+    "django_otp",
+    "linli.core.thirdparty.AuthenticatorConfig",  # django_otp's TOTP plugin, named in Chinese
+    "linli.core.thirdparty.RecoveryCodesConfig",  # django_otp's static plugin, named in Chinese
     "django_tasks",
     "linli.core.thirdparty.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
 ]
@@ -55,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.accounts.middleware.SecondStepMiddleware",  # nothing until the second factor passes
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -119,6 +123,15 @@ SESSION_COOKIE_AGE = env_int("LINLI_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = False  # IdleTimeoutMiddleware slides the expiry once a minute
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Two-step login (TOTP from an authenticator app, plus recovery codes; django-otp).
+# Street administrators, cadres and anyone who may unmask personal data must enrol while
+# this is on (等保 level 3); anyone else may. Local and demo settings turn it off.
+LINLI_REQUIRE_2FA = env("LINLI_REQUIRE_2FA", "1") != "0"
+OTP_TOTP_ISSUER = "Linli"
+# Wrong codes count towards the login lockout above; django-otp's own growing delay
+# would make the right code fail for a while after a slip, so it is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 LINLI_API_TOKEN_DAYS = env_int("LINLI_API_TOKEN_DAYS", 30)
 # Web requests' statements are cancelled after this long (PostgreSQL; 0: never). See core.db.
 LINLI_STATEMENT_TIMEOUT_MS = env_int("LINLI_STATEMENT_TIMEOUT_MS", 10_000)

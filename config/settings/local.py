@@ -6,6 +6,9 @@ from .base import env
 # Off unless a developer asks (LINLI_DEBUG=1): with it on, any error or unknown address shows
 # Django's debug page with settings and the list of every URL, which the demo must not.
 DEBUG = env("LINLI_DEBUG", "0") == "1"
+# The demo logs staff in with a password alone unless LINLI_REQUIRE_2FA=1; the login page
+# says so. Anyone who enrolled still passes the second step.
+LINLI_REQUIRE_2FA = env("LINLI_REQUIRE_2FA", "0") == "1"
 SECRET_KEY = SECRET_KEY or "linli-local-development-key-not-for-production"  # noqa: F405
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -1,6 +1,10 @@
 import time
+from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 
 
 class StaffOnlyAdminMiddleware:
@@ -37,3 +41,46 @@ class IdleTimeoutMiddleware:
             if now - session.get(self.KEY, 0) >= self.REFRESH_SECONDS:
                 session[self.KEY] = now  # marks it modified: SessionMiddleware saves it
         return response
+
+
+# Set in the session once the second step passed, or once the login needed none.
+SECOND_STEP_KEY = "_linli_second_step"
+
+
+def second_step_done(request) -> None:
+    request.session[SECOND_STEP_KEY] = request.user.pk
+
+
+class SecondStepMiddleware:
+    """Until the second step (a code from the authenticator, or a recovery code) passes, a
+    logged-in session grants nothing: every page but the second-step pages and logging out
+    redirects to the step due, and the API sees no user from the session (a bearer token is
+    issued only after both steps). A session without the mark is checked on each request,
+    so a grant that demands a second factor takes effect at once."""
+
+    OPEN_PATHS = ("/accounts/second-step/", "/accounts/logout/", "/i18n/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and request.session.get(SECOND_STEP_KEY) != user.pk
+        ):
+            from . import services  # the models load after the middleware module
+
+            step = services.second_step(user)
+            if step is None:
+                second_step_done(request)
+            elif request.path.startswith("/api/"):
+                request.user = AnonymousUser()
+            elif not request.path.startswith(self.OPEN_PATHS):
+                name = "accounts:enrol" if step == services.ENROL else "accounts:second_step"
+                target = reverse(name)
+                if request.method == "GET":
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(target)
+        return self.get_response(request)

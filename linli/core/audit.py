@@ -23,6 +23,7 @@ VERBS = {
     "grant": _("Role granted"),
     "revoke": _("Role removed"),
     "export": _("Exported"),
+    "reset_2fa": _("Two-step verification reset"),
 }
 
 # How clear personal data was reached (``PiiAccess.channel``).

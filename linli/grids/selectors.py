@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import permissions as perms
 from .models import GridNode, StaffAssignment, Unit
@@ -21,8 +22,11 @@ def assignments_managed(actor, *, q: str = "", role: str = "") -> QuerySet[Staff
         )
     if role:
         qs = qs.filter(role=role)
-    return qs.select_related("user", "node", "unit").order_by(
-        "user__username", "node__path", "role"
+    enrolled = TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)
+    return (
+        qs.select_related("user", "node", "unit")
+        .annotate(two_step=Exists(enrolled))
+        .order_by("user__username", "node__path", "role")
     )
 
 

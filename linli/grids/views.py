@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.accounts import services as account_services
+from linli.accounts.models import User
 from linli.core.errors import InvalidInput
 
 from . import oversight, selectors, services
@@ -75,6 +77,25 @@ def assignment_remove(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Role removed."))
+    return redirect("grids:assignments")
+
+
+@login_required
+@require_POST
+def second_factor_reset(request, pk: int):
+    """Remove a staff member's authenticator and recovery codes (lost phone): they set
+    them up again at their next login. Street administrators, for their street only."""
+    person = get_object_or_404(User, pk=pk)
+    try:
+        account_services.second_factor_reset(actor=request.user, user=person)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Two-step verification of %(user)s reset: they set it up again at their next login.")
+            % {"user": person},
+        )
     return redirect("grids:assignments")
 
 
@@ -207,6 +228,7 @@ def jobs_page(request):
 urlpatterns = [
     path("people/", assignments, name="assignments"),
     path("people/<int:pk>/remove/", assignment_remove, name="assignment_remove"),
+    path("people/user/<int:pk>/reset-two-step/", second_factor_reset, name="second_factor_reset"),
     path("oversight/pii/", pii_log, name="pii_log"),
     path("oversight/pii/export/", pii_log_export, name="pii_log_export"),
     path("oversight/changes/", change_log, name="change_log"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -72,6 +73,15 @@ class Command(BaseCommand):
         for row in rows:
             cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)]
             self.stdout.write("  ".join(cells).rstrip())
+        if not settings.LINLI_REQUIRE_2FA:
+            self.stdout.write("")
+            self.stdout.write(
+                _(
+                    "Two-step verification is not required here (LINLI_REQUIRE_2FA is off): "
+                    "every account above logs in with its password alone. Production "
+                    "requires it of street administrators and cadres (docs/security.md)."
+                )
+            )
 
 
 def _width(text: str) -> int:
