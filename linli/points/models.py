@@ -284,7 +284,7 @@ class StockIn(StreetOwned):
     quantity = models.PositiveIntegerField(_("quantity"))
     source = models.CharField(_("source"), max_length=10, choices=StockSource.choices)
     cost = models.DecimalField(
-        _("cost (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
+        _("cost per item (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     donor = models.CharField(_("donated by"), max_length=100, blank=True)
     at = models.DateTimeField(_("time"))

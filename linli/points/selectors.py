@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,6 +23,8 @@ from .models import (
     PointsAccount,
     Redemption,
     Statement,
+    StockIn,
+    StockSource,
     StoreItem,
 )
 
@@ -244,6 +248,41 @@ def my_redemption(actor, pk: int) -> Redemption:
 
 def store_items(actor) -> QuerySet[StoreItem]:
     return perms.filter_to_scope(StoreItem.objects.all(), actor, p.STORE).order_by("order", "id")
+
+
+@dataclass
+class ItemHistory:
+    """One item's stock report: what came in (bought, donated) and what went out."""
+
+    item: StoreItem
+    stock_ins: list[StockIn]
+    redemptions: list[Redemption]
+    bought: int
+    donated: int
+    cost: Decimal
+    handed_out: int  # live redemptions: reserved or collected
+
+
+def item_history(actor, pk: int, limit: int = 100) -> ItemHistory:
+    """The item (404 outside the actor's store) with its last ``limit`` stock-ins and
+    redemptions and the totals over all of them."""
+    item = perms.get_in_scope(StoreItem.objects.all(), actor, p.STORE, pk=pk)
+    ins = StockIn.objects.filter(street_id=item.street_id, item=item)
+    totals = ins.aggregate(
+        bought=Sum("quantity", filter=Q(source=StockSource.PURCHASE)),
+        donated=Sum("quantity", filter=Q(source=StockSource.DONATION)),
+        cost=Sum(F("cost") * F("quantity")),
+    )
+    out = Redemption.objects.filter(street_id=item.street_id, item=item)
+    return ItemHistory(
+        item=item,
+        stock_ins=list(ins.select_related("by").order_by("-at", "-id")[:limit]),
+        redemptions=list(out.select_related("account").order_by("-created_at", "-id")[:limit]),
+        bought=totals["bought"] or 0,
+        donated=totals["donated"] or 0,
+        cost=totals["cost"] or Decimal(0),
+        handed_out=out.filter(status__in=LIVE_REDEMPTIONS).aggregate(n=Sum("quantity"))["n"] or 0,
+    )
 
 
 def low_stock(actor, threshold: int = 5) -> QuerySet[StoreItem]:

@@ -104,6 +104,13 @@ def item_photo(request, pk: int):
     return photo_response(item.photo)
 
 
+@login_required
+def item(request, pk: int):
+    """An item's stock report: stock-ins (bought, with cost; donated, by whom) and who
+    redeemed it."""
+    return render(request, "points/item.html", {"h": selectors.item_history(request.user, pk)})
+
+
 class ReserveForm(OnceForm):
     quantity = forms.IntegerField(min_value=1, max_value=100, initial=1)
 
@@ -343,7 +350,7 @@ class StockInForm(forms.Form):
     quantity = forms.IntegerField(label=gettext_lazy("How many"), min_value=1, max_value=100_000)
     source = forms.ChoiceField(label=gettext_lazy("Source"), choices=StockSource.choices)
     cost = forms.DecimalField(
-        label=gettext_lazy("Cost (yuan)"),
+        label=gettext_lazy("Cost per item (yuan)"),
         min_value=0,
         max_digits=10,
         decimal_places=2,
@@ -511,6 +518,7 @@ urlpatterns = [
     path("counter/handover/", handover, name="handover"),
     path("accounts/<int:pk>/", account, name="account"),
     path("store/manage/", store_manage, name="store_manage"),
+    path("store/manage/items/<int:pk>/", item, name="item"),
     path("settlement/", settlement, name="settlement"),
     path("settlement/<int:pk>/settle/", settle, name="settle"),
 ]

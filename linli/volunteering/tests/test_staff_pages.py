@@ -117,29 +117,3 @@ def test_check_in_photos_are_on_the_order_page_for_staff_and_the_volunteers(vol,
     for who in (vol.other_admin, vol.resident_user, vol.nobody):
         client.force_login(who)
         assert client.get(url).status_code in (302, 404)
-
-
-def test_store_item_photos_are_served_within_the_street(vol, client):
-    from linli.points import services as points
-    from linli.workorders.tests.conftest import photo
-
-    item = points.item_save(actor=vol.admin, street_id=vol.street.pk, name="毛巾", price=15,
-                            photo=photo())  # fmt: skip
-    url = reverse("points:item_photo", args=[item.pk])
-    client.force_login(vol.vols[0].user)
-    assert client.get(url).status_code == 200
-    client.force_login(vol.other_admin)
-    assert client.get(url).status_code == 404
-
-
-def test_the_counter_finds_a_person_by_name_or_the_last_four_digits_of_their_phone(vol, client):
-    from linli.points import services as points
-
-    points.account_for(street_id=vol.street.pk, resident=vol.zhou)
-    points.account_for(street_id=vol.street.pk, resident=vol.liu)
-    client.force_login(vol.admin)
-    url = reverse("points:counter")
-    by_phone = [a.name for a in client.get(url, {"q": "1234"}).context["accounts"]]
-    assert by_phone == ["周美华"]  # 138****1234
-    assert [a.name for a in client.get(url, {"q": "刘"}).context["accounts"]] == ["刘运京"]
-    assert client.get(url, {"q": "9999"}).context["accounts"] == []
