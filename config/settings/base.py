@@ -93,6 +93,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers wait for the lock instead of failing at once (web + worker share the file).
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Migrations connect as the role that owns the tables; everything else as the app role
+# above, which owns nothing (linli/core/roles.py, `linli db-roles`). Empty: one role.
+LINLI_DATABASE_OWNER_URL = env("LINLI_DATABASE_OWNER_URL", "") or ""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
