@@ -93,7 +93,7 @@ def test_the_app_role_does_the_apps_ordinary_writes(world, app_role):
     street = world.street.pk
     app_role.execute(
         "INSERT INTO core_auditevent (street_id, at, verb, target_type, target_id, summary, "
-        "changes) VALUES (%s, now(), 'update', 'grids.gridnode', %s, 'x', '{}')",
+        "changes, prev_hash, hash) VALUES (%s, now(), 'update', 'grids.gridnode', %s, 'x', '{}', '', '')",
         [street, street],
     )
     app_role.execute("UPDATE grids_gridnode SET name = name WHERE id = %s", [street])
