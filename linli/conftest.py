@@ -1,7 +1,28 @@
 import pytest
+from django.db import transaction
 
 from linli.core.notify import MemoryNotifier
 from linli.testing.world import PASSWORD, build_world
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_truncate_guards():
+    """Transactional tests end by emptying every table with TRUNCATE, which the
+    append-only tables refuse on PostgreSQL. The test database's superuser empties them
+    with triggers off for that one transaction (``session_replication_role``)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    guarded = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with transaction.atomic(using=self.connection.alias):
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            guarded(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    yield
+    DatabaseOperations.execute_sql_flush = guarded  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import idempotency, jobs, nav, notify
+        from . import auditchain, idempotency, jobs, nav, notify
 
         nav.register(
             nav.Entry(
@@ -24,6 +24,13 @@ class CoreConfig(AppConfig):
             )
         )
 
+        jobs.register(
+            "core.audit_verify",
+            auditchain.verify_job,
+            every=dt.timedelta(days=1),
+            label=_("Check the change history's hash chains"),
+            lease=dt.timedelta(hours=2),
+        )
         jobs.register(
             "core.prune_idempotency_keys",
             idempotency.prune_keys,

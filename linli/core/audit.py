@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import auditchain
 from .models import AuditEvent, PiiAccess
 
 # The verbs modules write to the change history, as people read them. A verb missing here
@@ -85,17 +86,21 @@ def record_change(
     summary: str,
     changes: dict[str, Any] | None = None,
     household_id: int | None = None,
+    ip: str | None = None,
 ) -> AuditEvent:
-    """Append one change. ``changes`` must already be free of clear PII (mask first)."""
-    return AuditEvent.objects.create(
+    """Append one change at the end of its street's chain (``core.auditchain``).
+    ``changes`` must already be free of clear PII (mask first); ``ip`` is where the
+    request came from, when the caller has it."""
+    return auditchain.append(
         street_id=getattr(target, "street_id", None),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
         verb=verb,
         target_type=target._meta.label_lower,
         target_id=target.pk,
         household_id=household_id,
         summary=summary[:300],
         changes=changes or {},
+        ip=ip or None,
     )
 
 

@@ -6,6 +6,10 @@ every new PostgreSQL connection of the process ``SET statement_timeout`` to
 query itself, so a killed worker leaves nothing running behind it. The worker and the
 command line keep unbounded connections for the long jobs they exist for.
 
+Migrations run as the owner: when ``LINLI_DATABASE_OWNER_URL`` is set, ``linli migrate``
+(and ``linli db-roles``) first point the default connection at it (``connect_as_owner``),
+and afterwards grants the app role its rights again (``core.roles``).
+
 ``TooBroad`` pages: a cancelled query answers 503 with a plain Chinese "the search was too
 broad; narrow it" instead of an error page (``StatementTimeoutMiddleware`` and the API's
 handler), and nothing was written.
@@ -13,7 +17,11 @@ handler), and nothing was written.
 
 from __future__ import annotations
 
+from typing import Any
+
+import dj_database_url
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.signals import connection_created
 from django.db.utils import OperationalError
 from django.dispatch import receiver
@@ -37,6 +45,23 @@ def _bound_statements(sender, connection, **kwargs) -> None:
     if _web and connection.vendor == "postgresql" and timeout_ms():
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(timeout_ms())])
+
+
+def connect_as_owner() -> dict[str, Any] | None:
+    """Point this process's default connection at the owner role, when one is set.
+
+    Returns the app role's connection settings from before (None, and nothing changes,
+    without ``LINLI_DATABASE_OWNER_URL``)."""
+    url = getattr(settings, "LINLI_DATABASE_OWNER_URL", "")
+    if not url:
+        return None
+    conn = connections[DEFAULT_DB_ALIAS]
+    app = dict(conn.settings_dict)
+    owner = dj_database_url.parse(url)
+    conn.close()
+    for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
+        conn.settings_dict[key] = owner[key]
+    return app
 
 
 def is_timeout(exc: BaseException) -> bool:

@@ -92,6 +92,11 @@ class AuditEvent(AppendOnlyModel):
     household_id = models.BigIntegerField(null=True, blank=True)
     summary = models.CharField(max_length=300)
     changes = models.JSONField(default=dict, blank=True)
+    # Where the change came from (the request's address), when the writer knew it.
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    # The street's chain (see core.auditchain): the previous row's hash, and this row's.
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [
@@ -106,6 +111,23 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
+
+
+class AuditChainHead(models.Model):
+    """The last hash of one audit chain (a street's, or ``global`` for rows without one).
+    Writers lock it while they append, so each chain grows one row at a time."""
+
+    key = models.CharField(max_length=40, unique=True)
+    hash = models.CharField(max_length=64, blank=True, default="")
+    length = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.length} {self.hash}"
 
 
 class PiiAccess(AppendOnlyModel):

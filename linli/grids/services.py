@@ -60,6 +60,13 @@ def user_create(*, actor, username: str, display_name: str, password: str):
         raise InvalidInput(" ".join(exc.messages), field="password") from None
     user.set_password(password)
     user.save()
+    record_change(
+        actor=actor,
+        target=user,
+        verb="create",
+        summary=_("Login %(username)s created") % {"username": username},
+        changes={"username": username, "display_name": user.display_name},
+    )
     return user
 
 

@@ -25,7 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core import pii
+from linli.core import auditchain, pii
 from linli.core.errors import Conflict
 from linli.core.models import AuditEvent
 from linli.grids import permissions as perms
@@ -517,32 +517,46 @@ def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     created_text = _("Household created from a ledger import")
     updated_text = _("Household updated from a ledger import")
-    with Inserter(
-        expected=len(changed),
-        model=AuditEvent,
-        columns=[
-            "street_id",
-            "at",
-            "actor_id",
-            "verb",
-            "target_type",
-            "target_id",
-            "household_id",
-            "summary",
-            "changes",
-        ],
-    ) as events:
+    with (
+        auditchain.extending(plan.street_id) as link,
+        Inserter(
+            expected=len(changed),
+            model=AuditEvent,
+            columns=[*AUDIT_COLUMNS, "prev_hash", "hash"],
+        ) as events,
+    ):
         for group in changed:
-            events.add(
-                plan.street_id, at, actor_id, "import", "registry.household", group.household_id,
-                group.household_id, created_text if group.stats["created"] else updated_text,
+            row = link(
                 {
-                    "import_job": job_id,
-                    "fields": sorted(group.changes),
-                    "members_added": group.stats["added"],
-                    "members_changed": group.stats["changed"],
-                },
-            )  # fmt: skip
+                    "at": at,
+                    "actor_id": actor_id,
+                    "verb": "import",
+                    "target_type": "registry.household",
+                    "target_id": group.household_id,
+                    "household_id": group.household_id,
+                    "summary": created_text if group.stats["created"] else updated_text,
+                    "changes": {
+                        "import_job": job_id,
+                        "fields": sorted(group.changes),
+                        "members_added": group.stats["added"],
+                        "members_changed": group.stats["changed"],
+                    },
+                }
+            )
+            events.add(*(row[c] for c in (*AUDIT_COLUMNS, "prev_hash", "hash")))
+
+
+AUDIT_COLUMNS = (
+    "street_id",
+    "at",
+    "actor_id",
+    "verb",
+    "target_type",
+    "target_id",
+    "household_id",
+    "summary",
+    "changes",
+)
 
 
 def _bulk_update(objs: list, fields: list[str]) -> None:
