@@ -53,6 +53,7 @@ lint: install
 	$(BIN)/linli makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/linli makemigrations --check --dry-run
 	$(BIN)/linli catalogues check
+	$(BIN)/python .ci/dep_audit.py
 
 format: install
 	$(BIN)/ruff check --fix .
