@@ -53,3 +53,15 @@ def outbox():
     MemoryNotifier.clear()
     yield MemoryNotifier.outbox
     MemoryNotifier.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language (Chinese), whatever language an
+    earlier test's requests activated in this thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "linli.core.middleware.RequestAddressMiddleware",  # the audit trail's "from where"
     "django.contrib.sessions.middleware.SessionMiddleware",
     "linli.accounts.middleware.IdleTimeoutMiddleware",
     "linli.core.middleware.LanguageMiddleware",  # Chinese unless the user chose otherwise
@@ -141,6 +142,9 @@ LINLI_API_TOKEN_DAYS = env_int("LINLI_API_TOKEN_DAYS", 30)
 # for 180 days; less is raised to 180). Nothing in Linli deletes them.
 LINLI_AUDIT_RETENTION_DAYS = max(180, env_int("LINLI_AUDIT_RETENTION_DAYS", 180))
 LINLI_STATEMENT_TIMEOUT_MS = env_int("LINLI_STATEMENT_TIMEOUT_MS", 10_000)
+# The request META key holding the client's address behind a reverse proxy (nginx:
+# proxy_set_header X-Real-IP $remote_addr; then HTTP_X_REAL_IP). Empty: REMOTE_ADDR.
+LINLI_CLIENT_ADDRESS_HEADER = env("LINLI_CLIENT_ADDRESS_HEADER", "")
 
 # Personal data keys. Production must set both; local/test derive stable keys from SECRET_KEY.
 LINLI_PII_KEY = env("LINLI_PII_KEY", "")

@@ -4,6 +4,7 @@ channels and fields read on the oversight pages."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
@@ -36,6 +37,11 @@ CHANNELS = {
 
 # What was shown in clear (``PiiAccess.fields``, comma separated).
 PII_FIELDS = {"id_number": _("ID number"), "phone": _("Phone")}
+
+# Where the current web request came from, set by ``RequestAddressMiddleware`` for the
+# request's duration: every change recorded while serving it carries the address without
+# each service being handed the request. Empty outside a request (worker, commands).
+request_address: ContextVar[str | None] = ContextVar("request_address", default=None)
 
 
 # How each app's change entries read: app label -> function(changes) -> [(label, text)].
@@ -90,7 +96,7 @@ def record_change(
 ) -> AuditEvent:
     """Append one change at the end of its street's chain (``core.auditchain``).
     ``changes`` must already be free of clear PII (mask first); ``ip`` is where the
-    request came from, when the caller has it."""
+    request came from (default: the web request being served, if any)."""
     return auditchain.append(
         street_id=getattr(target, "street_id", None),
         actor_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
@@ -100,7 +106,7 @@ def record_change(
         household_id=household_id,
         summary=summary[:300],
         changes=changes or {},
-        ip=ip or None,
+        ip=ip or request_address.get(),
     )
 
 

@@ -44,3 +44,23 @@ class LanguageMiddleware:
             patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class RequestAddressMiddleware:
+    """Remember where the request came from for the audit trail (``core.audit``). Behind a
+    reverse proxy, the proxy's own address is REMOTE_ADDR; set LINLI_CLIENT_ADDRESS_HEADER
+    (e.g. ``HTTP_X_REAL_IP``, which nginx sets) to read the client's from the proxy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = getattr(settings, "LINLI_CLIENT_ADDRESS_HEADER", "") or "REMOTE_ADDR"
+
+    def __call__(self, request):
+        from .audit import request_address
+
+        address = (request.META.get(self.header) or request.META.get("REMOTE_ADDR") or "")[:45]
+        token = request_address.set(address or None)
+        try:
+            return self.get_response(request)
+        finally:
+            request_address.reset(token)

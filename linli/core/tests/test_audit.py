@@ -69,3 +69,24 @@ def test_postgres_trigger_refuses_raw_update(world):
         cursor.execute("UPDATE core_auditevent SET summary = 'rewritten'")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_piiaccess")
+
+
+def test_a_change_made_while_serving_a_request_records_where_it_came_from(world, rf, settings):
+    from linli.core.audit import request_address
+    from linli.core.middleware import RequestAddressMiddleware
+
+    def view(request):
+        record_change(actor=world.admin, target=world.hh_a1, verb="update", summary="from a page")
+        return None
+
+    RequestAddressMiddleware(view)(rf.post("/", REMOTE_ADDR="10.1.2.3"))
+    settings.LINLI_CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"  # behind nginx
+    RequestAddressMiddleware(view)(rf.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="10.9.8.7"))
+    outside = record_change(actor=world.admin, target=world.hh_a1, verb="update", summary="worker")
+    ips = list(
+        AuditEvent.objects.filter(summary__in=["from a page"])
+        .order_by("id")
+        .values_list("ip", flat=True)
+    )
+    assert ips == ["10.1.2.3", "10.9.8.7"]
+    assert outside.ip is None and request_address.get() is None
