@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 # Test processes: one per core (pytest-xdist); TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: help install demo run worker test test-browser lint format messages check-messages bench prod-check clean
+.PHONY: help install demo run worker test test-browser test-fuzz lint format messages check-messages bench prod-check clean
 
 help:
 	@echo "make demo           set up, load the demo street on SQLite, run web + worker on $(HOST):$(PORT)"
 	@echo "make test           run the whole test suite (SQLite; PostgreSQL when LINLI_DATABASE_URL is set)"
 	@echo "make test-browser   run the Playwright browser tests (needs /usr/bin/chromium)"
+	@echo "make test-fuzz      fuzz the JSON API for each role with schemathesis (about 2 minutes)"
 	@echo "make lint           ruff, mypy (services, selectors, permissions, the kit), migrations, catalogue"
 	@echo "make format         ruff format and fix"
 	@echo "make messages       extract strings into each app's zh_Hans catalogue (needs gettext)"
@@ -41,7 +42,10 @@ demo: install
 	  $(BIN)/linli runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/pytest --ds=config.settings.test -m "not browser" -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest --ds=config.settings.test -m "not browser and not fuzz" -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+test-fuzz: install
+	$(BIN)/pytest --ds=config.settings.test -m fuzz -n 0 $(PYTEST_ARGS)
 
 test-browser: install
 	$(BIN)/pytest --ds=config.settings.test -m browser $(PYTEST_ARGS)
