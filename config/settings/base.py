@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "linli.core.middleware.RequestAddressMiddleware",  # the audit trail's "from where"
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "linli.core.db.ReadYourWritesMiddleware",  # who wrote a moment ago reads the primary
     "linli.accounts.middleware.IdleTimeoutMiddleware",
     "linli.core.middleware.LanguageMiddleware",  # Chinese unless the user chose otherwise
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +99,18 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers wait for the lock instead of failing at once (web + worker share the file).
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A PostgreSQL streaming replica for the heavy read-only pages (metrics, .xlsx exports):
+# they ask for it with linli.core.db.reading_from_replica(); every other read and every
+# write stays on the primary. Unset: one database, nothing routed anywhere else.
+_replica_url = env("LINLI_DATABASE_REPLICA_URL", "") or ""
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=env_int("LINLI_DB_CONN_MAX_AGE", 60)
+    )
+LINLI_REPLICA_READS = bool(_replica_url)
+# After a POST that wrote, that user reads from the primary for this many seconds.
+LINLI_READ_YOUR_WRITES_SECONDS = env_int("LINLI_READ_YOUR_WRITES_SECONDS", 10)
+DATABASE_ROUTERS = ["linli.core.db.ReplicaRouter"]
 # Migrations connect as the role that owns the tables; everything else as the app role
 # above, which owns nothing (linli/core/roles.py, `linli db-roles`). Empty: one role.
 LINLI_DATABASE_OWNER_URL = env("LINLI_DATABASE_OWNER_URL", "") or ""

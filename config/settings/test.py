@@ -13,6 +13,15 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if not os.environ.get("LINLI_DATABASE_URL"):
     DATABASES["default"] = dj_database_url.parse("sqlite://:memory:")
+# The replica alias reads the test database: the real replica's copy of it when
+# LINLI_DATABASE_REPLICA_URL is set, else another connection to the same database. Pages
+# keep reading from the primary unless a test turns LINLI_REPLICA_READS on.
+_replica_url = os.environ.get("LINLI_DATABASE_REPLICA_URL")
+DATABASES["replica"] = {
+    **(dj_database_url.parse(_replica_url) if _replica_url else DATABASES["default"]),
+    "TEST": {"MIRROR": "default"},
+}
+LINLI_REPLICA_READS = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

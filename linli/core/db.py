@@ -17,17 +17,24 @@ handler), and nothing was written.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 import dj_database_url
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.utils import OperationalError
 from django.dispatch import receiver
 from django.shortcuts import render
 
 _web = False
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def serve_web() -> None:
@@ -83,3 +90,132 @@ class StatementTimeoutMiddleware:
         if not is_timeout(exception):
             return None
         return render(request, "core/too_broad.html", status=503)
+
+
+# --- the read replica ------------------------------------------------------------------------
+#
+# With ``LINLI_DATABASE_REPLICA_URL`` set, settings add a second alias, ``replica``, a
+# PostgreSQL streaming replica of the primary. ``ReplicaRouter`` sends a read there only
+# inside ``reading_from_replica()`` (a context manager and a decorator), which the heavy
+# read-only pages ask for: the metrics pages and the .xlsx exports. Everything else, and
+# every write, goes to the primary, as it does without a replica. A read stays on the
+# primary, even inside ``reading_from_replica()``, when
+#
+# * the primary has a transaction open in this thread (a service that writes reads what it
+#   is about to change, locks rows, extends the audit chain: all of it on the primary);
+# * this request has written already, or this user wrote within the last
+#   ``LINLI_READ_YOUR_WRITES_SECONDS`` (``ReadYourWritesMiddleware`` remembers it in a
+#   signed cookie set on the response of any POST that wrote), so nobody misses what they
+#   just saved because the replica has not replayed it yet.
+
+REPLICA = "replica"
+WROTE_COOKIE = "linli_wrote"
+_WROTE_SALT = "linli.core.db.read-your-writes"
+
+
+@dataclass
+class _Request:
+    primary_only: bool = False  # the user wrote a moment ago
+    wrote: bool = False  # this request wrote
+
+
+_replica_wanted: ContextVar[bool] = ContextVar("linli_replica_wanted", default=False)
+_request: ContextVar[_Request | None] = ContextVar("linli_request_reads", default=None)
+
+
+def replica_enabled() -> bool:
+    """Whether reads may go to a replica at all: the alias exists and reads are on."""
+    return REPLICA in settings.DATABASES and bool(getattr(settings, "LINLI_REPLICA_READS", False))
+
+
+@contextmanager
+def reading_from_replica() -> Iterator[None]:
+    """Reads within may go to the replica (see above for when they still do not).
+
+    Use it as ``with reading_from_replica():`` or as a decorator on a read-only view."""
+    token = _replica_wanted.set(True)
+    try:
+        yield
+    finally:
+        _replica_wanted.reset(token)
+
+
+def read_alias() -> str:
+    """The alias a read made now goes to."""
+    if not _replica_wanted.get() or not replica_enabled():
+        return DEFAULT_DB_ALIAS
+    state = _request.get()
+    if state is not None and (state.primary_only or state.wrote):
+        return DEFAULT_DB_ALIAS
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return DEFAULT_DB_ALIAS
+    return REPLICA
+
+
+def atomic_reads(func: Callable[P, R]) -> Callable[P, R]:
+    """``transaction.atomic`` on the connection the reads go to when called: the replica
+    inside ``reading_from_replica()``, the primary otherwise. For a read-only function that
+    wants its queries in one transaction; what it writes goes to the primary outside that
+    transaction, so it keeps its writes atomic on its own."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(using=read_alias()):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+class ReplicaRouter:
+    """Reads to ``read_alias()``, writes and migrations to the primary."""
+
+    def db_for_read(self, model, **hints) -> str:
+        return read_alias()
+
+    def db_for_write(self, model, **hints) -> str:
+        state = _request.get()
+        if state is not None:
+            state.wrote = True
+        return DEFAULT_DB_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool | None:
+        # The replica holds the primary's rows: a row read there may point at one read here.
+        aliases = {DEFAULT_DB_ALIAS, REPLICA}
+        return True if {obj1._state.db, obj2._state.db} <= aliases else None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints) -> bool | None:
+        return False if db == REPLICA else None
+
+
+def read_your_writes_seconds() -> int:
+    return int(getattr(settings, "LINLI_READ_YOUR_WRITES_SECONDS", 10))
+
+
+class ReadYourWritesMiddleware:
+    """A user who wrote a moment ago reads from the primary (see above)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not replica_enabled():
+            return self.get_response(request)
+        window = read_your_writes_seconds()
+        recent = request.get_signed_cookie(WROTE_COOKIE, None, salt=_WROTE_SALT, max_age=window)
+        state = _Request(primary_only=recent is not None)
+        token = _request.set(state)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request.reset(token)
+        if state.wrote and request.method == "POST":
+            response.set_signed_cookie(
+                WROTE_COOKIE,
+                "1",
+                salt=_WROTE_SALT,
+                max_age=window,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+        return response

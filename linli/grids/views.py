@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts import services as account_services
 from linli.accounts.models import User
+from linli.core.db import reading_from_replica
 from linli.core.errors import InvalidInput
 
 from . import oversight, selectors, services
@@ -190,6 +191,7 @@ def pii_log(request):
 
 
 @login_required
+@reading_from_replica()
 def pii_log_export(request):
     return _oversight_export(request, "pii")
 
@@ -200,6 +202,7 @@ def change_log(request):
 
 
 @login_required
+@reading_from_replica()
 def change_log_export(request):
     return _oversight_export(request, "audit")
 

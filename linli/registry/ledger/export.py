@@ -3,7 +3,9 @@
 Rows come from the registry selectors (scope first), narrowed to what the actor may
 export. Phones and ID numbers are masked unless the actor holds ``view_pii`` *and* gives
 a reason, in which case one summary row per street goes to the personal-data access log
-(channel "export", with the record count) in the same transaction that builds the file.
+(channel "export", with the record count), all of them in one transaction on the primary.
+The reads run in one transaction of their own, on the replica when the export page reads
+from it (``core.db.atomic_reads``).
 Files are written by the project's one workbook writer, ``linli.core.xlsx``, which
 neutralises every text cell against formula injection.
 """
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from linli.core import pii
 from linli.core.audit import record_pii_access
+from linli.core.db import atomic_reads
 from linli.core.errors import InvalidInput
 from linli.core.xlsx import Workbook
 from linli.grids import permissions as perms
@@ -109,6 +112,7 @@ def _pii_allowed(actor, model, ids_qs: QuerySet) -> set[int]:
     )
 
 
+@transaction.atomic
 def _log_unmasking(actor, residents: Iterable[tuple[int, int]], reason: str) -> None:
     by_street: dict[int, list[int]] = {}
     for street_id, resident_id in residents:
@@ -204,7 +208,7 @@ def _person_cells(person: tuple, clear: bool, unmasked: list) -> list:
     ]
 
 
-@transaction.atomic
+@atomic_reads  # on the replica when the export page reads from it
 def households_export(
     *, actor, filters: HouseholdFilters, unmask_reason: str | None = None
 ) -> ExportFile:
@@ -272,7 +276,7 @@ def _household_rows(sheet, scoped, members, resident_tags, household_tags, clear
     return unmasked
 
 
-@transaction.atomic
+@atomic_reads
 def residents_export(
     *, actor, filters: HouseholdFilters, unmask_reason: str | None = None
 ) -> ExportFile:

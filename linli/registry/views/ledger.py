@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from linli.core.db import reading_from_replica
 from linli.core.errors import LinliError
 from linli.grids import permissions as perms
 from linli.registry import permissions as rp
@@ -193,6 +194,7 @@ def _export(request, kind: str, build):
 
 
 @login_required
+@reading_from_replica()
 def export_households(request):
     return _export(
         request,
@@ -204,6 +206,7 @@ def export_households(request):
 
 
 @login_required
+@reading_from_replica()
 def export_residents(request):
     return _export(
         request,
@@ -215,6 +218,7 @@ def export_residents(request):
 
 
 @login_required
+@reading_from_replica()
 def export_compounds(request):
     perms.require(request.user, rp.EXPORT)
     return _file_response(compounds_export(actor=request.user, q=request.GET.get("q", "")[:100]))

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
+from linli.core.db import reading_from_replica
 from linli.core.forms import month_span
 from linli.grids import permissions as perms
 from linli.points import selectors as points
@@ -21,6 +22,7 @@ from ..models import OrderStatus
 
 
 @login_required
+@reading_from_replica()
 def metrics(request):
     actor = request.user
     if perms.NODE not in perms.kinds(actor, p.METRICS):

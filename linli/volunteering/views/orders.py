@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.actions import attempt
 from linli.core.attachments import photo_response
+from linli.core.db import reading_from_replica
 from linli.core.errors import InvalidInput, LinliError
 from linli.core.paging import keyset_page
 from linli.grids import permissions as perms
@@ -182,6 +183,7 @@ def ledger(request):
 
 
 @login_required
+@reading_from_replica()
 def ledger_export(request):
     """The ledger as .xlsx, with exactly the paper's eight columns (phones masked unless the
     viewer may see them, and then the export is recorded in the access log)."""

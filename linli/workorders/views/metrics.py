@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.db import reading_from_replica
 from linli.core.forms import month_span
 
 from .. import forms as f
@@ -81,6 +82,7 @@ def _figures(actor, params):
 
 
 @login_required
+@reading_from_replica()
 def metrics_page(request):
     actor = request.user
     if not selectors_pages.is_node_staff(actor, p.METRICS):
@@ -144,6 +146,7 @@ def _pct(value):
 
 
 @login_required
+@reading_from_replica()
 def metrics_export(request):
     actor = request.user
     if not selectors_pages.is_node_staff(actor, p.METRICS):
