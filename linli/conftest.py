@@ -65,3 +65,42 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--race-runs", type=int, default=1,
+        help="run each test marked 'race' this many times, each with its own seed",
+    )  # fmt: skip
+
+
+def pytest_generate_tests(metafunc):
+    runs = metafunc.config.getoption("--race-runs")
+    if runs > 1 and metafunc.definition.get_closest_marker("race"):
+        metafunc.fixturenames.append("race_run")
+        metafunc.parametrize("race_run", range(runs), ids=lambda n: f"run{n}")
+
+
+@pytest.fixture(autouse=True)
+def _race_seed(request, monkeypatch):
+    """A repeated race run shuffles its crowd by its own seed (``linli.testing.races``)."""
+    if request.node.get_closest_marker("race") is None:
+        return
+    from linli.testing.races import LAST
+
+    callspec = getattr(request.node, "callspec", None)
+    run = callspec.params.get("race_run", 0) if callspec else 0
+    monkeypatch.setenv("LINLI_RACE_SEED", str(run))
+    LAST.seed, LAST.finished = run, []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed and item.get_closest_marker("race"):
+        from linli.testing.races import LAST
+
+        report.sections.append(
+            ("race", f"seed {LAST.seed}; callers in the order they finished: {LAST.finished[:300]}")
+        )
+    return report

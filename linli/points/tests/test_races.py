@@ -19,6 +19,7 @@ from linli.testing.races import all_at_once
 from .conftest import T0, balance, give
 
 pytestmark = [
+    pytest.mark.race,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),

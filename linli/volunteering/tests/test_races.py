@@ -29,6 +29,7 @@ from linli.volunteering.models import (
 from linli.volunteering.tests.conftest import HOUR, T0, make_order
 
 pytestmark = [
+    pytest.mark.race,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),

@@ -17,6 +17,7 @@ from linli.workorders.models import Channel, WorkOrder, WorkOrderEvent, WorkOrde
 from linli.workorders.tests.conftest import advance
 
 pytestmark = [
+    pytest.mark.race,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     # SQLite locks the whole database, so there is no row-lock race to provoke; CI's

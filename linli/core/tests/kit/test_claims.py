@@ -119,6 +119,7 @@ def _all_at_once(jobs, workers: int = 40) -> list:
 
 
 @pytest.mark.postgres
+@pytest.mark.race
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_200_claimants_at_once_on_4_places_leave_exactly_4():
@@ -135,6 +136,7 @@ def test_200_claimants_at_once_on_4_places_leave_exactly_4():
 
 
 @pytest.mark.postgres
+@pytest.mark.race
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 def test_one_person_claiming_many_times_at_once_holds_one_place():
