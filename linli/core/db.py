@@ -58,3 +58,23 @@ class StatementTimeoutMiddleware:
         if not is_timeout(exception):
             return None
         return render(request, "core/too_broad.html", status=503)
+
+
+def trigram_index(table: str, column: str, name: str):
+    """A migration operation: on PostgreSQL, a GIN trigram index that ``icontains`` on
+    ``column`` uses (the ORM compares ``UPPER(column::text)``, so the index is on that).
+    Nothing on SQLite, whose ``LIKE`` reads the table anyway. Needs ``pg_trgm``
+    (``TrigramExtension`` earlier in the same or a previous migration)."""
+    from django.db import migrations
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f"CREATE INDEX {name} ON {table} USING gin (UPPER({column}::text) gin_trgm_ops)"
+            )
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+    return migrations.RunPython(create, drop, elidable=False)

@@ -179,7 +179,11 @@ class Dwelling(StreetOwned):
         constraints = [
             models.UniqueConstraint(fields=["entrance", "room"], name="dwelling_room_unique")
         ]
-        indexes = [models.Index(fields=["street", "grid"])]
+        indexes = [
+            models.Index(fields=["street", "grid"]),
+            # The search box's four digits are a room number too (every building's 1401).
+            models.Index(fields=["street", "room"]),
+        ]
         ordering = ["entrance", "room"]
         verbose_name = _("dwelling")
         verbose_name_plural = _("dwellings")
