@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .ledger.bulk import update_statistics
+from linli.core.db import update_statistics
+
 from .models import Dwelling, Household, HouseholdTag, Resident, ResidentTag
 
 # An import writing at least this many rows refreshes the planner's statistics.

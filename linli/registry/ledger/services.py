@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import pii
+from linli.core.db import update_statistics
 from linli.core.errors import Conflict
 from linli.core.models import AuditEvent
 from linli.grids import permissions as perms
@@ -48,7 +49,7 @@ from ..models import (
 from ..tags import refresh_derived_tags
 from ..tasks import ANALYSE_AFTER_ROWS, refresh_statistics
 from . import snapshot
-from .bulk import Inserter, lock_street, update_statistics
+from .bulk import Inserter, lock_street
 from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
 from .reader import SheetLayout, read_rows
 from .rows import LedgerRow, RowError, RowParser
