@@ -172,18 +172,10 @@ def _copy_hashing(source, target) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _running_elsewhere(street_id: int, exclude: int | None = None) -> bool:
-    """Whether another import job of the street is running (and not abandoned)."""
+def _refuse_if_busy(street_id: int) -> None:
+    """Refuse while another import job of the street runs (and was not abandoned)."""
     alive = timezone.now() - STALE
-    return (
-        ImportJob.objects.filter(street_id=street_id, running=True, progress_at__gt=alive)
-        .exclude(pk=exclude)
-        .exists()
-    )
-
-
-def _refuse_if_busy(street_id: int, exclude: int | None = None) -> None:
-    if _running_elsewhere(street_id, exclude):
+    if ImportJob.objects.filter(street_id=street_id, running=True, progress_at__gt=alive).exists():
         raise Conflict(
             _(
                 "Another ledger import is running in this street. Wait until it has "
@@ -264,7 +256,6 @@ def run_preview(job_id: int, progress: Progress | None = None) -> ImportJob:
             analysis = analyse(
                 actor=job.actor, street_id=job.street_id, path=tmp.name, size=size, progress=report
             )
-        job.refresh_from_db(fields=["rows_done", "rows_total"])
         job.status = ImportStatus.PREVIEWED if analysis.ok else ImportStatus.REJECTED
         job.counts = analysis.counts()
         job.errors = analysis.errors_json()
