@@ -80,9 +80,11 @@ def visible_tag_q(actor, street_ids, via: str = "") -> Q:
     return q
 
 
-def _text_ids(q: str, street_ids) -> QuerySet | None:
+def _text_ids(q: str, street_ids, residents: QuerySet[Resident]) -> QuerySet | None:
     """The ids of the households in the actor's streets that what a worker typed into one
-    search box finds (a subquery), or None when nothing was typed.
+    search box finds (a subquery), or None when nothing was typed. ``residents`` are the
+    ones in the actor's scope: a short name is looked for among them only (a grid
+    worker's grid rather than the whole street).
 
     Each kind of match is its own lookup on one table's index (the phone's last four
     digits, the room, a member's name, a compound's name: see docs/performance.md), and
@@ -94,7 +96,7 @@ def _text_ids(q: str, street_ids) -> QuerySet | None:
     if not q:
         return None
     # No ordering: the arms of a UNION may not have one.
-    members = Resident.objects.filter(street_id__in=street_ids).order_by()
+    members = residents.order_by()
     households = Household.objects.filter(street_id__in=street_ids).order_by()
     compact = q.replace(" ", "")
     if re.fullmatch(r"\d{17}[\dXx]", compact):
@@ -219,7 +221,8 @@ def _matching(actor, filters: HouseholdFilters) -> tuple[QuerySet[Household], se
         qs = qs.filter(dwelling__entrance__building_id=filters.building_id)
     if filters.tenure:
         qs = qs.filter(tenure=filters.tenure)
-    text = _text_ids(filters.q, street_ids)
+    residents = perms.filter_to_scope(Resident.objects.all(), actor, rp.VIEW)
+    text = _text_ids(filters.q, street_ids, residents)
     if text is not None:
         qs = qs.filter(id__in=text)
     if filters.tag_ids:
