@@ -26,7 +26,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import dj_database_url
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.backends.signals import connection_created
 from django.db.utils import OperationalError
 from django.dispatch import receiver
@@ -219,3 +219,42 @@ class ReadYourWritesMiddleware:
                 secure=request.is_secure(),
             )
         return response
+
+
+# --- planner statistics and search indexes ------------------------------------------------------
+
+
+def update_statistics(*models_: type[models.Model]) -> None:
+    """Refresh PostgreSQL's planner statistics (``ANALYZE``) of these tables, or of the
+    whole database when none is named; a no-op elsewhere.
+
+    Called after every bulk load (the demo street, a large ledger import, the benchmarks'
+    generators): until the statistics know a table's new size, PostgreSQL plans for the
+    size it had, often a sequential scan where an index now serves. Inside a transaction,
+    ANALYZE counts the rows written but not committed yet.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
+def trigram_index(table: str, column: str, name: str):
+    """A migration operation: on PostgreSQL, a GIN trigram index that ``icontains`` on
+    ``column`` uses (the ORM compares ``UPPER(column::text)``, so the index is on that).
+    Nothing on SQLite, whose ``LIKE`` reads the table anyway. Needs ``pg_trgm``
+    (``TrigramExtension`` earlier in the same or a previous migration)."""
+    from django.db import migrations
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f"CREATE INDEX {name} ON {table} USING gin (UPPER({column}::text) gin_trgm_ops)"
+            )
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+    return migrations.RunPython(create, drop, elidable=False)

@@ -179,7 +179,11 @@ class Dwelling(StreetOwned):
         constraints = [
             models.UniqueConstraint(fields=["entrance", "room"], name="dwelling_room_unique")
         ]
-        indexes = [models.Index(fields=["street", "grid"])]
+        indexes = [
+            models.Index(fields=["street", "grid"]),
+            # The search box's four digits are a room number too (every building's 1401).
+            models.Index(fields=["street", "room"]),
+        ]
         ordering = ["entrance", "room"]
         verbose_name = _("dwelling")
         verbose_name_plural = _("dwellings")
@@ -540,9 +544,17 @@ class Facility(StreetOwned):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("Being checked")
     PREVIEWED = "previewed", _("Previewed (dry run)")
     COMMITTED = "committed", _("Imported")
     REJECTED = "rejected", _("Rejected")
+
+
+class ImportPhase(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    READING = "reading", _("Reading the rows")
+    CHECKING = "checking", _("Checking against the registry")
+    SAVING = "saving", _("Saving")
 
 
 class ImportJob(StreetOwned):
@@ -562,6 +574,16 @@ class ImportJob(StreetOwned):
     counts = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
+    # The worker's progress on the job: while ``running``, the phase it is in and how many
+    # rows it has done of how many; ``failure`` why the last step stopped (nothing saved).
+    # A running job whose ``progress_at`` is older than ``import_job.STALE`` was abandoned
+    # (a worker killed mid-way) and no longer holds the street.
+    running = models.BooleanField(default=False)
+    phase = models.CharField(max_length=12, choices=ImportPhase.choices, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
 
     scope = ScopeSpec(node=None)
 

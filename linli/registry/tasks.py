@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .ledger.bulk import update_statistics
+from linli.core.db import update_statistics
+
 from .models import Dwelling, Household, HouseholdTag, Resident, ResidentTag
 
 # An import writing at least this many rows refreshes the planner's statistics.
@@ -21,3 +22,23 @@ def refresh_statistics() -> None:
     at once.
     """
     update_statistics(Dwelling, Household, Resident, HouseholdTag, ResidentTag)
+
+
+@task()
+def preview_ledger(job_id: int) -> str:
+    """The dry run of an uploaded ledger (``ledger_upload``); returns the job's status."""
+    from .ledger.services import run_preview
+
+    return run_preview(job_id).status
+
+
+@task()
+def commit_ledger(job_id: int, actor_id: int, sha256: str) -> str:
+    """The import of a previewed ledger (``ledger_commit_start``); returns the job's
+    status (still "previewed", with ``failure`` set, when it was refused or failed)."""
+    from django.contrib.auth import get_user_model
+
+    from .ledger.services import run_commit
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    return run_commit(job_id, actor, sha256).status

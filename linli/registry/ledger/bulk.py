@@ -37,16 +37,6 @@ def lock_street(street_id: int) -> None:
         GridNode.objects.filter(pk=street_id).update(code=F("code"))
 
 
-def update_statistics(*models_: type[models.Model]) -> None:
-    """Refresh PostgreSQL's statistics of these tables (elsewhere a no-op). Inside a
-    transaction, ANALYZE counts the rows it has written but not committed yet."""
-    if not is_postgres():
-        return
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models_)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
-
-
 class Inserter:
     """Collects new rows of one model as tuples and writes them in one go.
 

@@ -30,6 +30,7 @@ class SheetLayout:
     headers: dict[str, str]  # column key → header text as written in the file
     unknown: list[str] = field(default_factory=list)  # headers we do not use
     duplicates: list[str] = field(default_factory=list)  # a second column for the same key
+    rows_total: int = 0  # rows below the header, empty ones included (for progress)
 
 
 def open_sheet(path: str):
@@ -100,6 +101,7 @@ def read_rows(path: str) -> tuple[SheetLayout, Iterator[SheetRow]]:
         if len(head) >= HEADER_SCAN_ROWS:
             break
     layout = find_layout(head, start_row)
+    layout.rows_total = max(0, start_row + (sheet.height or 0) - 1 - layout.header_row)
     columns = list(layout.columns.items())
 
     def generate() -> Iterator[SheetRow]:

@@ -13,9 +13,12 @@ other. Writes are bulk operations: a fixed number of queries per few thousand ro
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -26,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import auditchain, pii
-from linli.core.errors import Conflict
+from linli.core.db import update_statistics
+from linli.core.errors import Conflict, LinliError
 from linli.core.models import AuditEvent
 from linli.grids import permissions as perms
 from linli.grids.models import GridNode, NodeKind
@@ -39,6 +43,7 @@ from ..models import (
     Household,
     HouseholdTag,
     ImportJob,
+    ImportPhase,
     ImportStatus,
     Resident,
     ResidentTag,
@@ -46,14 +51,21 @@ from ..models import (
     address_sort_key,
 )
 from ..tags import refresh_derived_tags
-from ..tasks import ANALYSE_AFTER_ROWS, refresh_statistics
+from ..tasks import ANALYSE_AFTER_ROWS, commit_ledger, preview_ledger, refresh_statistics
 from . import snapshot
-from .bulk import Inserter, lock_street, update_statistics
+from .bulk import Inserter, lock_street
 from .plan import DEFAULT_STATUS, DEFAULT_TENURE, PERSON_FIELDS, Plan, build_plan, tags_for
 from .reader import SheetLayout, read_rows
 from .rows import LedgerRow, RowError, RowParser
 from .safety import LedgerFileError, check_workbook
 
+logger = logging.getLogger(__name__)
+
+# A progress report: (phase, rows done, rows in all).
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 1000  # rows read between two progress reports
+# A running job that reported no progress for this long was abandoned (its worker died).
+STALE = dt.timedelta(minutes=30)
 MAX_STORED_ERRORS = 1000
 MAX_STORED_CHANGES = 1000
 BATCH = 2000
@@ -105,13 +117,21 @@ def _check_street(actor, street_id: int) -> None:
 
 
 def analyse(
-    *, actor, street_id: int, path: str, size: int | None = None, tags=None, parsed=None
+    *,
+    actor,
+    street_id: int,
+    path: str,
+    size: int | None = None,
+    tags=None,
+    parsed=None,
+    progress: Progress | None = None,
 ) -> Analysis:
     """Check, read and plan a ledger file without writing anything.
 
     ``tags`` are the ones the actor may name (``tags_for``). ``parsed`` is
     ``(layout, rows)`` from a preview's snapshot: the file is then not read again, only
-    planned against the registry as it is now."""
+    planned against the registry as it is now. ``progress(phase, done, total)`` is told
+    every ``PROGRESS_EVERY`` rows read, and when the planning starts."""
     analysis = Analysis(tags=tags if tags is not None else tags_for(actor, street_id))
     tags = analysis.tags
     try:
@@ -119,10 +139,16 @@ def analyse(
             check_workbook(path, size)
             layout, sheet_rows = read_rows(path)
             parser = RowParser(layout, tags)
-            rows = [parser.parse(r) for r in sheet_rows]
+            rows = []
+            for sheet_row in sheet_rows:
+                rows.append(parser.parse(sheet_row))
+                if progress and len(rows) % PROGRESS_EVERY == 0:
+                    progress(ImportPhase.READING, len(rows), max(layout.rows_total, len(rows)))
         else:
             layout, rows = parsed
         analysis.layout, analysis.rows = layout, rows
+        if progress:
+            progress(ImportPhase.CHECKING, len(rows), len(rows))
         analysis.plan = build_plan(
             actor=actor, street_id=street_id, rows=rows, tags=tags, headers=layout.headers
         )
@@ -146,38 +172,182 @@ def _copy_hashing(source, target) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def ledger_preview(*, actor, street_id: int, upload, filename: str) -> ImportJob:
-    """Dry run: store the upload and what importing it would do. Saves no registry rows.
+def _refuse_if_busy(street_id: int) -> None:
+    """Refuse while another import job of the street runs (and was not abandoned)."""
+    alive = timezone.now() - STALE
+    if ImportJob.objects.filter(street_id=street_id, running=True, progress_at__gt=alive).exists():
+        raise Conflict(
+            _(
+                "Another ledger import is running in this street. Wait until it has "
+                "finished, then try again."
+            )
+        )
 
-    ``upload`` is a Django ``UploadedFile`` (or any file object). The file is stored
-    only when it passed the file checks (a refused file is not kept).
+
+def _store(*, actor, street_id: int, upload, filename: str) -> ImportJob:
+    """Keep the upload in a new job, to be checked by ``run_preview`` (``running``).
+
+    A file over the size limit is refused at once (a rejected job, the file not kept).
+    Refused with ``Conflict`` (and nothing kept) while another import runs in the street.
     """
     perms.require(actor, rp.IMPORT)
     _check_street(actor, street_id)
     filename = os.path.basename(filename or "ledger.xlsx")[:200]
-    with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
-        declared = getattr(upload, "size", None)
-        if declared is not None and declared > settings.LINLI_IMPORT_MAX_BYTES:
-            sha, size = "", declared
-        else:
-            sha, size = _copy_hashing(upload, tmp)
-        analysis = analyse(actor=actor, street_id=street_id, path=tmp.name, size=size)
-        job = ImportJob(
+    declared = getattr(upload, "size", None)
+    if declared is not None and declared > settings.LINLI_IMPORT_MAX_BYTES:
+        with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as empty:
+            analysis = analyse(actor=actor, street_id=street_id, path=empty.name, size=declared)
+        return ImportJob.objects.create(
             street_id=street_id,
             actor=actor,
             filename=filename,
-            sha256=sha,
-            status=ImportStatus.PREVIEWED if analysis.ok else ImportStatus.REJECTED,
+            sha256="",
+            status=ImportStatus.REJECTED,
             counts=analysis.counts(),
             errors=analysis.errors_json(),
         )
-        if analysis.file_error is None:
+    with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
+        sha, _size = _copy_hashing(upload, tmp)
+        with transaction.atomic():
+            lock_street(street_id)
+            _refuse_if_busy(street_id)
+            job = ImportJob(
+                street_id=street_id,
+                actor=actor,
+                filename=filename,
+                sha256=sha,
+                status=ImportStatus.CHECKING,
+                running=True,
+                phase=ImportPhase.QUEUED,
+                progress_at=timezone.now(),
+            )
             tmp.seek(0)
             job.file.save(f"{sha[:16]}.xlsx", File(tmp), save=False)
-            if analysis.ok:
-                snapshot.save(job.file.name, sha, analysis.tags, analysis.layout, analysis.rows)
-        job.save()
+            job.save()
     return job
+
+
+def _reporter(job_id: int, also: Progress | None = None) -> Progress:
+    """A progress callback that records the phase and rows on the job row."""
+
+    def report(phase: str, done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(
+            phase=phase, rows_done=done, rows_total=total, progress_at=timezone.now()
+        )
+        if also:
+            also(phase, done, total)
+
+    return report
+
+
+def run_preview(job_id: int, progress: Progress | None = None) -> ImportJob:
+    """Check a stored upload (``_store``): what importing it would do, no registry row
+    saved. A file refused by the checks is not kept; an unexpected error leaves the job
+    rejected with ``failure`` set."""
+    job = ImportJob.objects.select_related("actor").get(pk=job_id)
+    if not job.running or job.status != ImportStatus.CHECKING:
+        return job
+    report = _reporter(job.pk, progress)
+    report(ImportPhase.READING, 0, 0)
+    try:
+        with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
+            with job.file.open("rb") as stored:
+                _sha, size = _copy_hashing(stored, tmp)
+            analysis = analyse(
+                actor=job.actor, street_id=job.street_id, path=tmp.name, size=size, progress=report
+            )
+        job.status = ImportStatus.PREVIEWED if analysis.ok else ImportStatus.REJECTED
+        job.counts = analysis.counts()
+        job.errors = analysis.errors_json()
+        job.rows_done = job.rows_total = len(analysis.rows)
+        if analysis.file_error is not None:
+            job.file.delete(save=False)
+        elif analysis.ok:
+            snapshot.save(job.file.name, job.sha256, analysis.tags, analysis.layout, analysis.rows)
+    except Exception:
+        logger.exception("ledger preview %s failed", job.pk)
+        job.status = ImportStatus.REJECTED
+        job.failure = _(
+            "The check stopped with an error; nothing was saved. Upload the file again."
+        )
+    job.running, job.phase, job.progress_at = False, "", timezone.now()
+    job.save()
+    return job
+
+
+def ledger_preview(
+    *, actor, street_id: int, upload, filename: str, progress: Progress | None = None
+) -> ImportJob:
+    """Dry run, at once (the command line): store the upload and what importing it would
+    do. Saves no registry rows. ``upload`` is a Django ``UploadedFile`` (or any file
+    object); a file refused by the checks is not kept."""
+    job = _store(actor=actor, street_id=street_id, upload=upload, filename=filename)
+    return run_preview(job.pk, progress) if job.running else job
+
+
+def ledger_upload(*, actor, street_id: int, upload, filename: str) -> ImportJob:
+    """The page's dry run: store the upload and leave the check to the worker
+    (``tasks.preview_ledger``); the job's page shows its progress."""
+    job = _store(actor=actor, street_id=street_id, upload=upload, filename=filename)
+    if job.running:
+        preview_ledger.enqueue(job.pk)
+    return job
+
+
+def import_jobs_recent(actor, limit: int = 5) -> list[ImportJob]:
+    """The actor's latest import jobs (running ones first), for the import page: a job
+    running in the worker is found again after the browser was closed."""
+    perms.require(actor, rp.IMPORT)
+    return list(
+        ImportJob.objects.filter(actor=actor, street_id__in=perms.streets(actor, rp.IMPORT))
+        .order_by("-running", "-created_at", "-id")
+        .only("id", "filename", "status", "running", "phase", "created_at", "street_id")[:limit]
+    )
+
+
+def ledger_commit_start(*, actor, job_id: int, sha256: str) -> ImportJob:
+    """The page's import: check that the previewed job may be imported, mark it running
+    and leave the import to the worker (``tasks.commit_ledger``). Refused with
+    ``Conflict``, the job unchanged, when it was imported or rejected already, when the
+    file changed, or while another import runs in the street."""
+    job = import_job_get(actor, job_id)
+    with transaction.atomic():
+        lock_street(job.street_id)
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        _check_committable(job, sha256)
+        _refuse_if_busy(job.street_id)
+        job.running, job.phase, job.failure = True, ImportPhase.QUEUED, ""
+        job.rows_done, job.rows_total = 0, (job.counts or {}).get("rows", 0)
+        job.progress_at = timezone.now()
+        job.save(
+            update_fields=[
+                "running", "phase", "failure", "rows_done", "rows_total", "progress_at"
+            ]
+        )  # fmt: skip
+    commit_ledger.enqueue(job.pk, actor.pk, sha256)
+    return job
+
+
+def run_commit(job_id: int, actor, sha256: str) -> ImportJob:
+    """The worker's import of a job marked by ``ledger_commit_start``: ``ledger_commit``,
+    with any refusal or error recorded on the job (``failure``; nothing was saved)."""
+    report = _reporter(job_id)
+    total = ImportJob.objects.get(pk=job_id).rows_total
+    report(ImportPhase.SAVING, 0, total)
+    failure = ""
+    try:
+        ledger_commit(actor=actor, job_id=job_id, sha256=sha256)
+    except LinliError as exc:
+        failure = exc.message
+    except Exception:
+        logger.exception("ledger import %s failed", job_id)
+        failure = _("The import stopped with an error; nothing was saved. Try again.")
+    done = total if not failure else 0
+    ImportJob.objects.filter(pk=job_id).update(
+        running=False, phase="", failure=failure[:300], rows_done=done,
+        progress_at=timezone.now(),
+    )  # fmt: skip
+    return ImportJob.objects.get(pk=job_id)
 
 
 def import_job_get(actor, pk: int) -> ImportJob:
@@ -191,6 +361,13 @@ def import_job_get(actor, pk: int) -> ImportJob:
     return job
 
 
+def _check_committable(job: ImportJob, sha256: str) -> None:
+    if job.status != ImportStatus.PREVIEWED:
+        raise Conflict(_("This file has already been imported or was rejected."))
+    if not sha256 or sha256 != job.sha256:
+        raise Conflict(_("The file changed since the preview. Upload it again."))
+
+
 def ledger_commit(*, actor, job_id: int, sha256: str) -> ImportJob:
     """Import a previewed file for real, all or nothing.
 
@@ -201,10 +378,7 @@ def ledger_commit(*, actor, job_id: int, sha256: str) -> ImportJob:
     job = import_job_get(actor, job_id)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status != ImportStatus.PREVIEWED:
-            raise Conflict(_("This file has already been imported or was rejected."))
-        if not sha256 or sha256 != job.sha256:
-            raise Conflict(_("The file changed since the preview. Upload it again."))
+        _check_committable(job, sha256)
         lock_street(job.street_id)
         tags = tags_for(actor, job.street_id)
         parsed = snapshot.load(job.file.name, job.sha256, tags)
@@ -252,7 +426,9 @@ class ImportResult:
     ok: bool
 
 
-def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> ImportResult:
+def import_file(
+    *, actor, street_id: int, path: str, dry_run: bool, progress: Progress | None = None
+) -> ImportResult:
     """The command line's import: analyse, and unless ``dry_run`` apply in one transaction.
 
     With an actor the import goes through ``ledger_preview``/``ledger_commit`` exactly as
@@ -266,15 +442,23 @@ def import_file(*, actor, street_id: int, path: str, dry_run: bool) -> ImportRes
         perms.require(actor, rp.IMPORT)
         with open(path, "rb") as handle:
             job = ledger_preview(
-                actor=actor, street_id=street_id, upload=handle, filename=os.path.basename(path)
+                actor=actor,
+                street_id=street_id,
+                upload=handle,
+                filename=os.path.basename(path),
+                progress=progress,
             )
         if not dry_run and job.status == ImportStatus.PREVIEWED:
+            if progress:
+                progress(ImportPhase.SAVING, job.rows_total, job.rows_total)
             job = ledger_commit(actor=actor, job_id=job.pk, sha256=job.sha256)
         ok = job.status in (ImportStatus.PREVIEWED, ImportStatus.COMMITTED)
         return ImportResult(job.counts, job.errors, ok)
-    analysis = analyse(actor=None, street_id=street_id, path=path)
+    analysis = analyse(actor=None, street_id=street_id, path=path, progress=progress)
     counts = analysis.counts()
     if analysis.ok and not dry_run:
+        if progress:
+            progress(ImportPhase.SAVING, len(analysis.rows), len(analysis.rows))
         with transaction.atomic():
             lock_street(street_id)
             apply_plan(actor=None, plan=analysis.plan, job_id=None)

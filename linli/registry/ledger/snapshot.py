@@ -65,7 +65,14 @@ def _record(row: LedgerRow) -> str:
 
 def save(upload_name: str, sha256: str, tags: dict[str, Tag], layout, rows) -> None:
     """Seal the layout and the parsed (error-free) rows next to the stored upload."""
-    head = [layout.header_row, layout.columns, layout.headers, layout.unknown, layout.duplicates]
+    head = [
+        layout.header_row,
+        layout.columns,
+        layout.headers,
+        layout.unknown,
+        layout.duplicates,
+        layout.rows_total,
+    ]
     text = io.BytesIO()
     text.write(_line(head).encode())
     for row in rows:

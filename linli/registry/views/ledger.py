@@ -1,6 +1,9 @@
 """Excel ledgers: the import wizard (upload → preview → commit → result), the blank
 template, and .xlsx exports of the registry lists.
 
+The preview and the commit run in the worker; the job's page shows their progress and
+reloads itself while the job runs (the import page links to the actor's latest jobs).
+
 Import pages are for holders of ``registry.import`` only (404 for everyone else).
 Exports take the search page's query string (q, node, tag repeated, tenure); they are
 masked, unless the viewer holds ``view_pii`` and posts a reason (logged).
@@ -35,9 +38,10 @@ from ..ledger.export import (
 )
 from ..ledger.services import (
     import_job_get,
+    import_jobs_recent,
     import_streets,
-    ledger_commit,
-    ledger_preview,
+    ledger_commit_start,
+    ledger_upload,
 )
 from ..models import ImportStatus, Tenure
 from ..selectors.households import HouseholdFilters
@@ -83,20 +87,30 @@ def import_start(request):
     if not streets:
         raise Http404
     form = UploadForm(request.POST or None, request.FILES or None, streets=streets)
+    status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = ledger_preview(
-            actor=request.user,
-            street_id=form.cleaned_data["street"],
-            upload=upload,
-            filename=upload.name,
-        )
-        return redirect("registry:import_job", pk=job.pk)
+        try:
+            job = ledger_upload(
+                actor=request.user,
+                street_id=form.cleaned_data["street"],
+                upload=upload,
+                filename=upload.name,
+            )
+        except LinliError as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        else:
+            return redirect("registry:import_job", pk=job.pk)
     return render(
         request,
         "registry/ledger/import.html",
-        {"form": form, "max_mb": settings.LINLI_IMPORT_MAX_BYTES // (1024 * 1024)},
-        status=400 if form.errors else 200,
+        {
+            "form": form,
+            "max_mb": settings.LINLI_IMPORT_MAX_BYTES // (1024 * 1024),
+            "recent": import_jobs_recent(request.user),
+        },
+        status=400 if status == 200 and form.errors else status,
     )
 
 
@@ -110,7 +124,8 @@ def import_job(request, pk: int):
         {
             "job": job,
             "counts": counts,
-            "can_commit": job.status == ImportStatus.PREVIEWED,
+            "can_commit": job.status == ImportStatus.PREVIEWED and not job.running,
+            "percent": job.rows_done * 100 // job.rows_total if job.rows_total else 0,
             "committed": job.status == ImportStatus.COMMITTED,
             "errors_total": counts.get("errors_total", len(job.errors)),
         },
@@ -121,14 +136,19 @@ def import_job(request, pk: int):
 @require_POST
 def import_commit(request, pk: int):
     try:
-        job = ledger_commit(actor=request.user, job_id=pk, sha256=request.POST.get("sha256", ""))
+        job = ledger_commit_start(
+            actor=request.user, job_id=pk, sha256=request.POST.get("sha256", "")
+        )
     except LinliError as exc:
         messages.error(request, exc.message)
         return redirect("registry:import_job", pk=pk)
+    job.refresh_from_db()  # the worker may have finished it already
     if job.status == ImportStatus.COMMITTED:
         messages.success(request, _("The ledger was imported."))
-    else:
+    elif job.status == ImportStatus.REJECTED:
         messages.error(request, _("The registry changed since the preview; nothing was saved."))
+    elif job.failure:
+        messages.error(request, job.failure)
     return redirect("registry:import_job", pk=pk)
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from linli.core.db import update_statistics
 from linli.demo.builders import (
     DemoConflict,
     build_demo,
@@ -58,6 +59,8 @@ class Command(BaseCommand):
                     % {"names": exc}
                 ) from None
             street = ctx.street
+            # The street was loaded in bulk: plan its pages for the size it now has.
+            update_statistics()
             self.stdout.write(
                 _("Demo street %(name)s (%(code)s) built in %(seconds).1f s.")
                 % {"name": street.name, "code": street.code, "seconds": time.monotonic() - started}

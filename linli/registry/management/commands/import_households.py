@@ -41,7 +41,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user {options['user']}")
         try:
             result = import_file(
-                actor=actor, street_id=street.pk, path=options["file"], dry_run=options["dry_run"]
+                actor=actor,
+                street_id=street.pk,
+                path=options["file"],
+                dry_run=options["dry_run"],
+                progress=self._progress,
             )
         except Http404:
             raise CommandError("This user may not import into this street.") from None
@@ -58,6 +62,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{counts.get('errors_total', len(errors))} error(s); nothing saved."
             )
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        """One progress line on standard error (standard output keeps the result)."""
+        self.stderr.write(f"{phase}: {done}/{total} rows")
 
     def _report(self, counts: dict, errors: list[dict], nothing_saved: bool) -> None:
         out = self.stdout

@@ -213,3 +213,116 @@ def test_an_empty_page_needs_no_query(world, django_assert_num_queries):
     households = household_search(world.admin, HouseholdFilters(q="没有这个人"))
     with django_assert_num_queries(0):
         assert household_page(world.admin, households, 0, 0) == []
+
+
+# --- the search box's lookups, each on its own index, combined --------------------------------
+
+
+def _expected(actor, matches) -> list[int]:
+    """The households in the actor's scope that ``matches(household)``, in address order:
+    what one condition over members and address would find."""
+    return [h.pk for h in household_list(actor, HouseholdFilters()) if matches(h)]
+
+
+def _found(actor, q: str) -> list[int]:
+    found = [h.pk for h in household_search(actor, HouseholdFilters(q=q))]
+    assert household_search(actor, HouseholdFilters(q=q)).count() == len(found)
+    assert [h.pk for h in household_list(actor, HouseholdFilters(q=q))] == found
+    return found
+
+
+@pytest.fixture
+def fours(world):
+    """'5678' is wang's phone (hh_a1), a room in grid A2, and both at once in grid B1;
+    the other street has the same room and phone."""
+    room = w.household(world.street, world.grid_a2, world.compound_a2, "3", "1", "5678")
+    both = w.household(world.street, world.grid_b1, world.compound_b1, "6", "2", "5678")
+    w.resident(both, "钱多多", "310109198001021010", "13611115678")
+    w.resident(both, "钱少少", "310109198001021020", "13622225678")  # two members match
+    elsewhere = w.household(world.street_t, world.grid_t1, world.compound_t, "9", "1", "5678")
+    w.resident(elsewhere, "吴五六", "310109198001021030", "13633335678")
+    return room, both, elsewhere
+
+
+@pytest.mark.parametrize(
+    "who", ["admin", "grid_a1_worker", "grid_b1_worker", "other_admin", "leader", "resident_user"]
+)
+def test_four_digits_find_a_phone_a_room_or_both_once(world, fours, who):
+    room, both, elsewhere = fours
+    actor = getattr(world, who)
+    found = _found(actor, "5678")
+
+    def matches(h):
+        return h.dwelling.room == "5678" or any(m.phone_last4 == "5678" for m in h.members.all())
+
+    assert found == _expected(actor, matches)
+    expected = {
+        "admin": [world.hh_a1.pk, room.pk, both.pk],
+        "grid_a1_worker": [world.hh_a1.pk],
+        "grid_b1_worker": [both.pk],
+        "other_admin": [elsewhere.pk],
+    }.get(who)
+    if expected is not None:
+        assert sorted(found) == sorted(expected)
+
+
+def test_four_digits_match_a_room_with_no_one_living_there(world, fours):
+    room, _both, _elsewhere = fours
+    assert room.members.count() == 0
+    assert room.pk in _found(world.admin, "5678")
+    assert _found(world.admin, "0000") == []
+
+
+@pytest.fixture
+def names(world, more):
+    """'林' is in the compound 阿林苑 (three households) and in a member's name elsewhere;
+    '林苑' only in the compound; one person named 林 lives in the compound too."""
+    w.resident(world.hh_b1, "林小红", "310109198001021040", "13644441111")
+    inside = Household.objects.filter(dwelling__entrance__building__compound=more).first()
+    w.resident(inside, "林大伟", "310109198001021050", "13644442222")
+    moved_out = w.resident(world.hh_a2, "林老", "310109198001021060", "13644443333")
+    moved_out.household = None
+    moved_out.save()
+    return more
+
+
+@pytest.mark.parametrize("q", ["林", "林苑", "林小", "阿林苑", "周美华", "榆兰", "没有"])
+@pytest.mark.parametrize(
+    "who", ["admin", "grid_a1_worker", "grid_b1_worker", "leader", "resident_user", "cadre"]
+)
+def test_a_name_finds_members_and_compounds_once(world, names, q, who):
+    actor = getattr(world, who)
+
+    def matches(h):
+        compound = h.dwelling.entrance.building.compound.name
+        return q in compound or any(q in m.name for m in h.members.all())
+
+    found = _found(actor, q)
+    assert found == _expected(actor, matches)
+    assert len(found) == len(set(found))
+
+
+def test_a_name_in_a_compound_and_a_member_at_once(world, names):
+    found = _found(world.admin, "林")
+    in_compound = set(
+        Household.objects.filter(dwelling__entrance__building__compound=names).values_list(
+            "pk", flat=True
+        )
+    )
+    assert set(found) == in_compound | {world.hh_b1.pk}
+    assert world.hh_a2.pk not in found  # 林老 moved out of it
+    assert _found(world.admin, "林小") == [world.hh_b1.pk]
+
+
+def test_compound_names_match_whatever_the_case(world):
+    latin = Compound.objects.create(street=world.street, grid=world.grid_a1, name="Sunny Garden")
+    hh = w.household(world.street, world.grid_a1, latin, "1", "1", "101")
+    assert _found(world.admin, "sunny") == [hh.pk]
+    assert _found(world.admin, "GARDEN") == [hh.pk]
+
+
+def test_full_numbers_find_the_one_household(world, fours):
+    assert _found(world.admin, "13900005678") == [world.hh_a1.pk]
+    assert _found(world.admin, "139 0000 5678") == [world.hh_a1.pk]
+    assert _found(world.admin, world.liu.id_number) == [world.hh_a2.pk]
+    assert _found(world.other_admin, "13900005678") == []
