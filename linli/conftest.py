@@ -67,13 +67,6 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
-def pytest_addoption(parser):
-    parser.addoption(
-        "--race-runs", type=int, default=1,
-        help="run each test marked 'race' this many times, each with its own seed",
-    )  # fmt: skip
-
-
 def pytest_generate_tests(metafunc):
     runs = metafunc.config.getoption("--race-runs")
     if runs > 1 and metafunc.definition.get_closest_marker("race"):

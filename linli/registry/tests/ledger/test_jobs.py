@@ -150,9 +150,10 @@ def test_an_import_is_refused_while_another_job_runs_in_the_street(world, login,
     services.ledger_upload(  # a second preview, waiting for the worker
         actor=world.admin, street_id=world.street.pk, upload=upload(xlsx_bytes(ROWS)), filename="b"
     )
+    english(client)  # the message is worded when it is made
     response = client.post(reverse("registry:import_commit", args=[job.pk]), {"sha256": job.sha256})
     assert response.status_code == 302
-    message = english(client).get(response["Location"]).content.decode()
+    message = client.get(response["Location"]).content.decode()
     assert BUSY in message
     job.refresh_from_db()
     assert (job.status, job.running, job.phase) == (ImportStatus.PREVIEWED, False, "")
