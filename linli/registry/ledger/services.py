@@ -730,17 +730,8 @@ def _audit(actor, plan: Plan, changed, job_id: int | None, at) -> None:
             events.add(*(row[c] for c in (*AUDIT_COLUMNS, "prev_hash", "hash")))
 
 
-AUDIT_COLUMNS = (
-    "street_id",
-    "at",
-    "actor_id",
-    "verb",
-    "target_type",
-    "target_id",
-    "household_id",
-    "summary",
-    "changes",
-)
+# The chained fields but the request's address: an import runs in the worker.
+AUDIT_COLUMNS = tuple(f for f in auditchain.FIELDS if f != "ip")
 
 
 def _bulk_update(objs: list, fields: list[str]) -> None:

@@ -4,14 +4,13 @@ transactions on PostgreSQL (CI's second pass); the rules run everywhere."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Q
 
 from linli.core.claims import AlreadyClaimed, Capacity, Full, NotOpen
 from linli.testing.models import Slot, SlotClaim
+from linli.testing.races import all_at_once
 from linli.testing.world import user
 
 PLACES = Capacity(holder=Slot, claim=SlotClaim, holder_field="slot", person_field="person")
@@ -88,36 +87,6 @@ def test_waiting_list_moves_up_in_order_when_a_place_is_released():
 # --- races on PostgreSQL ------------------------------------------------------------------------
 
 
-def _all_at_once(jobs, workers: int = 40) -> list:
-    """Run ``jobs`` from ``workers`` threads (own connections), all released together."""
-    results: list = [None] * len(jobs)
-    start = threading.Barrier(workers)
-    queue = list(enumerate(jobs))
-    lock = threading.Lock()
-
-    def work():
-        try:
-            start.wait()
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    i, job = queue.pop()
-                try:
-                    results[i] = job()
-                except Exception as exc:  # the refusals are the results
-                    results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.race
 @pytest.mark.django_db(transaction=True)
@@ -125,7 +94,7 @@ def _all_at_once(jobs, workers: int = 40) -> list:
 def test_200_claimants_at_once_on_4_places_leave_exactly_4():
     slot = Slot.objects.create(capacity=4)
     crowd = people(200)
-    results = _all_at_once(
+    results = all_at_once(
         [lambda p=p: PLACES.take(holder_id=slot.pk, person_id=p.pk, open=OPEN) for p in crowd]
     )
     winners = [r for r in results if isinstance(r, SlotClaim)]
@@ -142,7 +111,7 @@ def test_200_claimants_at_once_on_4_places_leave_exactly_4():
 def test_one_person_claiming_many_times_at_once_holds_one_place():
     slot = Slot.objects.create(capacity=4)
     (a,) = people(1)
-    results = _all_at_once(
+    results = all_at_once(
         [lambda: PLACES.take(holder_id=slot.pk, person_id=a.pk) for _ in range(20)], workers=20
     )
     assert sum(isinstance(r, SlotClaim) for r in results) == 1
