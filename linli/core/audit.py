@@ -26,6 +26,7 @@ VERBS = {
     "revoke": _("Role removed"),
     "export": _("Exported"),
     "reset_2fa": _("Two-step verification reset"),
+    "settle": _("Settled"),
 }
 
 # How clear personal data was reached (``PiiAccess.channel``).

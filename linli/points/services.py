@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.audit import record_change
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.idempotency import claim_key
 from linli.core.text import clean_text
@@ -134,7 +135,7 @@ def rule_publish(
         PointRule.objects.select_for_update().filter(
             street_id=street_id, kind=kind, skill=skill, active_to__isnull=True
         ).update(active_to=now)
-        return PointRule.objects.create(
+        rule = PointRule.objects.create(
             street_id=street_id,
             kind=kind,
             skill=skill,
@@ -146,6 +147,10 @@ def rule_publish(
             active_from=now,
             created_by=actor,
         )
+        record_change(actor=actor, target=rule, verb="create", summary=_("Points rule published"),
+                      changes={"kind": kind, "skill": skill, "points": points, "cap_per_day": cap_per_day,
+                               "cap_per_month": cap_per_month, "expiry_days": expiry_days})  # fmt: skip
+        return rule
 
 
 def rule_in_force(street_id: int, kind: str, skill: str = "", at: dt.datetime | None = None):
@@ -296,6 +301,7 @@ def entry_reverse(*, actor, entry: PointEntry, reason: str, at=None) -> PointEnt
             reason=reason,
             reverses=entry,
         )
+        _record_correction(actor, reversal, reason)
         return reversal
 
 
@@ -322,7 +328,13 @@ def adjust(*, actor, account: PointsAccount, points: int, reason: str, at=None) 
             actor=actor,
             reason=reason,
         )
+        _record_correction(actor, entry, reason)
         return entry
+
+
+def _record_correction(actor, entry: PointEntry, reason: str) -> None:
+    record_change(actor=actor, target=entry, verb="update", summary=_("Points corrected"),
+                  changes={"account": entry.account_id, "points": entry.points, "reason": reason})  # fmt: skip
 
 
 def _lock_account(actor, account_id: int, action: str) -> PointsAccount:
@@ -462,6 +474,9 @@ def period_settle(*, actor, period: Period, now: dt.datetime | None = None) -> P
                 "corrected", "outstanding",
             ]
         )  # fmt: skip
+        record_change(actor=actor, target=period, verb="settle", summary=_("Period settled"),
+                      changes={"issued": period.issued, "redeemed": period.redeemed,
+                               "expired": period.expired, "outstanding": period.outstanding})  # fmt: skip
     return period
 
 
@@ -554,7 +569,11 @@ def item_save(
         item.per_person_limit, item.on_shelf = per_person_limit, on_shelf
         if cleaned is not None:
             item.photo = cleaned.content
+        created = item.pk is None
         item.save()
+        record_change(actor=actor, target=item, verb="create" if created else "update",
+                      summary=_("Store item saved"), changes={"name": name, "price": price,
+                      "per_person_limit": per_person_limit, "on_shelf": on_shelf})  # fmt: skip
     return item
 
 
@@ -583,7 +602,7 @@ def stock_in(
     with transaction.atomic():
         item = perms.get_in_scope(StoreItem.objects.all(), actor, p.STORE, pk=item.pk)
         StoreItem.objects.filter(pk=item.pk).update(stock=F("stock") + quantity)
-        return StockIn.objects.create(
+        entry = StockIn.objects.create(
             street_id=item.street_id,
             item=item,
             quantity=quantity,
@@ -593,6 +612,10 @@ def stock_in(
             at=at or timezone.now(),
             by=actor,
         )
+        record_change(actor=actor, target=entry, verb="create", summary=_("Stock recorded"),
+                      changes={"item": item.pk, "quantity": quantity, "source": source,
+                               "cost": str(cost) if cost is not None else None, "donor": donor})  # fmt: skip
+        return entry
 
 
 def _pickup_code(street_id: int) -> str:

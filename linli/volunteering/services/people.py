@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.audit import record_change
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.notify import Message, notify
 from linli.core.text import clean_text
@@ -114,6 +115,9 @@ def member_decide(*, actor, member: TeamMember, accept: bool, at=None) -> TeamMe
         member.state = MemberState.MEMBER if accept else MemberState.DECLINED
         member.decided_at, member.decided_by = now, actor
         member.save(update_fields=["state", "decided_at", "decided_by"])
+        record_change(actor=actor, target=member, verb="update",
+                      summary=_("Request to join a team decided"),
+                      changes={"team": team.pk, "volunteer": member.volunteer_id, "accepted": accept})  # fmt: skip
     notify(
         [
             Message(
@@ -168,5 +172,9 @@ def team_save(
             Unit.objects.filter(pk=team.unit_id).update(name=name)
         team.name, team.needs_approval = name, needs_approval
         team.description, team.leader = description, leader
+        created = team.pk is None
         team.save()
+        record_change(actor=actor, target=team, verb="create" if created else "update",
+                      summary=_("Team saved"), changes={"name": name, "needs_approval": needs_approval,
+                      "leader": leader.pk if leader else None})  # fmt: skip
     return team
