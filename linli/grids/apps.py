@@ -55,7 +55,6 @@ class GridsConfig(AppConfig):
             )
         )
         register_notice("no_role", _no_role)
-        register_notice("volunteer", _volunteer)
 
 
 def _no_role(user):
@@ -65,16 +64,4 @@ def _no_role(user):
         return None
     return _(
         "Your account has no role yet. Please ask your street administrator to assign you one."
-    )
-
-
-def _volunteer(user):
-    from . import permissions as perms
-    from .models import Role
-
-    if not any(g.role == Role.VOLUNTEER for g in perms.grants(user)):
-        return None
-    return _(
-        "Volunteer orders (tasks you can claim) will appear here when the volunteering "
-        "module is switched on. Until then your team leader will contact you directly."
     )

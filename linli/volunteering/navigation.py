@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from linli.core.nav import Entry, register
+from linli.core.nav import Entry, register, register_notice
 from linli.grids import permissions as perms
 
 from . import permissions as p
@@ -56,3 +57,20 @@ def register_entries() -> None:
             order=50,
         )
     )
+    register_notice("volunteering.open", _open_for_me)
+
+
+def _open_for_me(user):
+    """On a volunteer's home page: how many open orders need a skill they have."""
+    if not perms.can(user, p.BROWSE):
+        return None
+    from .selectors import open_orders
+
+    n = sum(1 for o in open_orders(user) if o.skilled and not o.mine)
+    if not n:
+        return None
+    return ngettext(
+        "%(n)d open order needs your skill: see 抢单.",
+        "%(n)d open orders need your skill: see 抢单.",
+        n,
+    ) % {"n": n}
