@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("linli.registry.urls")),
     path("workorders/", include("linli.workorders.urls")),
     path("volunteering/", include("linli.volunteering.urls")),
+    path("safety/", include("linli.safety.urls")),
     path("points/", include("linli.points.urls")),
     path("open311/v2/", include("linli.workorders.open311")),
     path("api/v1/", api.urls),

@@ -140,6 +140,10 @@ api.add_router("/orders", "linli.volunteering.api.router")
 api.add_router("/claims", "linli.volunteering.api.claims_router")
 api.add_router("/points", "linli.points.api.router")
 api.add_router("/store", "linli.points.api.store_router")
+api.add_router("/campaigns", "linli.safety.api.campaigns_router")
+api.add_router("/inspections", "linli.safety.api.inspections_router")
+api.add_router("/hazards", "linli.safety.api.hazards_router")
+api.add_router("/notices", "linli.safety.api.notices_router")
 
 
 def unknown_route(request, path: str = ""):

@@ -101,6 +101,25 @@ class PhotoPicker(forms.ClearableFileInput):
         return context
 
 
+class PhotosField(forms.FileField):
+    """Zero or more photos from a ``PhotoPicker``, as a list of uploads; the service checks
+    format, size, count and whether one is needed (``core.attachments.clean_photos``), one
+    message per file."""
+
+    widget = PhotoPicker
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Photos"))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [f for f in files if f]
+
+
 def new_token() -> str:
     return uuid.uuid4().hex
 

@@ -8,26 +8,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.forms import DateField, MonthField, OnceForm, PhotoPicker
+from linli.core.forms import DateField, MonthField, OnceForm, PhotosField
 
 from .models import OrderResult, Skill, WishKind
 
 TEXTAREA = {"rows": 3}
-
-
-class PhotosField(forms.FileField):
-    widget = PhotoPicker
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("Photos"))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        files = data if isinstance(data, (list, tuple)) else [data]
-        return [f for f in files if f]
 
 
 def _text(label, required=False, max_length=500):

@@ -12,8 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from linli.core import forms as core_forms
 from linli.core.attachments import max_count
-from linli.core.forms import DateField, MonthField, OnceForm, PhotoPicker
+from linli.core.forms import DateField, MonthField, OnceForm
 
 from .models import Channel, ProxyConsent
 from .workflow import Satisfaction, Status
@@ -21,25 +22,13 @@ from .workflow import Satisfaction, Status
 TEXTAREA = {"rows": 3}
 
 
-class PhotosField(forms.FileField):
-    """Zero or more photos; the service checks format, size and count (one message per file)."""
-
-    widget = PhotoPicker
-
+class PhotosField(core_forms.PhotosField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("Photos"))
         kwargs.setdefault(
             "help_text",
             _("Up to %(count)d photos (JPEG, PNG, WebP or HEIC).") % {"count": max_count()},
         )
         super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        files = data if isinstance(data, (list, tuple)) else [data]
-        return [f for f in files if f]
 
 
 def _note(label=None, required=False, max_length=1000):

@@ -1,0 +1,6 @@
+"""Safety pages under ``/safety/``; each views module owns its ``urlpatterns``."""
+
+from .views import campaigns, inspections, notices
+
+app_name = "safety"
+urlpatterns = [*campaigns.urlpatterns, *inspections.urlpatterns, *notices.urlpatterns]
