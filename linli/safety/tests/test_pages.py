@@ -72,7 +72,7 @@ def test_phone_inspection_records_hazards(safe, login):
     c = login(w.grid_a1_worker)
     url = reverse("safety:inspect", args=["unit", w.rental.pk]) + f"?campaign={w.campaign.pk}"
     page = c.get(url)
-    assert page.status_code == 200 and 'data-offline' in page.content.decode()
+    assert page.status_code == 200 and "data-offline" in page.content.decode()
     data = _form(w.items, hazards={"擅自搭建隔层"}, campaign=w.campaign.pk)
     r = c.post(url, data)
     assert r.status_code == 302, r.content.decode()[:2000]
@@ -211,7 +211,13 @@ def test_checklist_template_from_copy(safe, login):
     c = login(w.admin)
     page = c.get(reverse("safety:checklists"))
     assert "电动自行车违规停放充电{n}辆" in page.content.decode()
-    r = c.post(reverse("safety:checklists"), {"name": "企业开工检查", "items": "安全出口 | | 检查安全出口{n}处\n灭火器 | 个 | 检查灭火器{n}个"})
+    r = c.post(
+        reverse("safety:checklists"),
+        {
+            "name": "企业开工检查",
+            "items": "安全出口 | | 检查安全出口{n}处\n灭火器 | 个 | 检查灭火器{n}个",
+        },
+    )
     assert r.status_code == 302
     r = c.post(reverse("safety:checklists"), {"name": "坏的", "items": "甲 | | 没有数字"})
     assert r.status_code == 400 and "{n}" in r.content.decode()
