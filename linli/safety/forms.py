@@ -107,6 +107,20 @@ class ChecklistForm(forms.Form):
     )
 
 
+class WordingForm(forms.Form):
+    authority = forms.CharField(
+        label=_("Issued in the name of"), max_length=80,
+        help_text=_("Printed above the notice's title, for example: 宝山路街道社区平安办"),
+    )  # fmt: skip
+    legal_basis = forms.CharField(
+        label=_("Legal basis printed on every notice"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )  # fmt: skip
+    days_to_rectify = forms.IntegerField(
+        label=_("Days to put right, unless the notice says otherwise"), min_value=1, max_value=90
+    )
+
+
 class InspectionForm(OnceForm):
     """One inspection: a result for each item of the checklist (fields named after the
     item's id), then the team, the time, notes and photos."""

@@ -65,10 +65,10 @@ def label_events(events, workflow) -> list:
 
 
 def campaigns(actor) -> QuerySet[Campaign]:
-    """Campaigns over the actor's area, and those with a site on their list in it (a grid
+    """Campaigns over the actor's area, and those listing a site the actor inspects (a grid
     worker sees the street's campaign that lists sites of their grid)."""
     over = perms.filter_to_scope(Campaign.objects.all(), actor, p.VIEW).values("pk")
-    listing = perms.filter_to_scope(Target.objects.all(), actor, p.VIEW).values("campaign_id")
+    listing = perms.filter_to_scope(Target.objects.all(), actor, p.INSPECT).values("campaign_id")
     return Campaign.objects.filter(Q(pk__in=over) | Q(pk__in=listing)).select_related("node")
 
 

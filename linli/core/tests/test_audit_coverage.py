@@ -1,7 +1,8 @@
 """Every service through which staff change people, roles, households, residents, places,
 the grid, or a module's settings (the points standard, the store, settlement, corrections,
-teams) leaves a change-history row. Add a service here when one is written. (A module's
-workflow steps are on its own append-only timeline, not here.)"""
+teams, checklists, the notices' wording) leaves a change-history row. Add a service here
+when one is written. (A module's workflow steps are on its own append-only timeline, not
+here.)"""
 
 import datetime as dt
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from linli.grids import services as grids
 from linli.grids.models import NodeKind, Role, StaffAssignment
 from linli.points import services as points
 from linli.registry import services as registry
+from linli.safety import services as safety
 from linli.volunteering import services as volunteering
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +109,16 @@ def _member_decide(w):
     return lambda: volunteering.member_decide(actor=w.admin, member=member, accept=True)
 
 
+def _checklist_create(w):
+    safety.checklist_create(actor=w.admin, street_id=w.street.pk, name="夜查检查表",
+                            items="飞线充电 | 处 | 发现飞线充电{n}处")  # fmt: skip
+
+
+def _notice_settings_save(w):
+    safety.notice_settings_save(actor=w.admin, street_id=w.street.pk, authority="宝山路街道平安办",
+                                legal_basis="依据消防法", days_to_rectify=5)  # fmt: skip
+
+
 SERVICES: list[Callable] = [
     _node_add,
     _user_create,
@@ -124,6 +136,8 @@ SERVICES: list[Callable] = [
     _period_settle,
     _team_save,
     _member_decide,
+    _checklist_create,
+    _notice_settings_save,
 ]
 
 

@@ -24,6 +24,7 @@ from .notices import (
     notice_issue,
     notice_reinspect,
     notice_settings,
+    notice_settings_save,
     notice_suspend,
     remind_reinspections,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "notice_issue",
     "notice_reinspect",
     "notice_settings",
+    "notice_settings_save",
     "notice_suspend",
     "remind_reinspections",
     "require_reach",

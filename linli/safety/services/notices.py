@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from linli.core import sla
 from linli.core.attachments import clean_photos
+from linli.core.audit import record_change
 from linli.core.errors import InvalidInput
 from linli.core.idempotency import claim_key
 from linli.core.notify import Message, notify
@@ -58,6 +59,36 @@ def notice_settings(street_id: int) -> NoticeSettings:
             defaults={"authority": f"{street.name}社区平安办", "legal_basis": DEFAULT_BASIS},
         )
     return found
+
+
+def notice_settings_save(
+    *, actor, street_id: int, authority: str, legal_basis: str, days_to_rectify: int
+) -> NoticeSettings:
+    """The street's wording for the notices it issues from now on (street admins, cadres)."""
+    if street_id not in perms.streets(actor, p.CAMPAIGNS):
+        raise InvalidInput(_("Choose a street you run campaigns in."), field="street")
+    authority = clean_text(
+        authority, field="authority", label=_("the issuing authority"), required=True, limit=80
+    )
+    legal_basis = clean_text(
+        legal_basis, field="legal_basis", label=_("the legal basis"), required=True, limit=2000
+    )
+    if not 1 <= days_to_rectify <= MAX_DAYS:
+        raise InvalidInput(
+            _("Give a deadline within %(days)d days.") % {"days": MAX_DAYS},
+            field="days_to_rectify",
+        )
+    with transaction.atomic():
+        row = notice_settings(street_id)
+        row.authority, row.legal_basis = authority, legal_basis
+        row.days_to_rectify = days_to_rectify
+        row.save()
+        record_change(
+            actor=actor, target=row, verb="update", summary=_("Notice wording changed"),
+            changes={"authority": authority, "legal_basis": legal_basis,
+                     "days_to_rectify": days_to_rectify},
+        )  # fmt: skip
+    return row
 
 
 def _number(street_id: int, year: int) -> tuple[int, str]:

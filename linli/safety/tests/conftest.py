@@ -69,11 +69,18 @@ def safe(world):
     w.items = list(w.checklist.items.all())
     w.item = {i.label: i for i in w.items}
     w.campaign = services.campaign_create(
-        actor=w.admin, name="疫情防控期间“三清四查”", node=w.street, starts_on=T0.date(),
-        ends_on=(T0 + 30 * DAY).date(), checklist=w.checklist,
-        target_kinds=["compound", "rental_site"], lead_unit=w.office,
-        units=[w.police, w.squad], leader="街道党工委副书记张宇", at=T0,
-    )  # fmt: skip
+        actor=w.admin,
+        name="疫情防控期间“三清四查”",
+        node=w.street,
+        starts_on=T0.date(),
+        ends_on=(T0 + 30 * DAY).date(),
+        checklist=w.checklist,
+        target_kinds=["compound", "rental_site"],
+        lead_unit=w.office,
+        units=[w.police, w.squad],
+        leader="街道党工委副书记张宇",
+        at=T0,
+    )
     services.targets_add(actor=w.admin, campaign=w.campaign, kinds=["compound", "rental_site"])
     w.campaign = services.campaign_start(actor=w.admin, campaign=w.campaign, at=T0)
     return w
@@ -85,10 +92,18 @@ def inspected(safe):
     clutter) and one put right on the spot (flying wire)."""
     w = safe
     w.inspection = services.inspection_record(
-        actor=w.grid_a1_worker, site=services.unit_site(w.rental), campaign=w.campaign,
-        items=answers(w.items, hazards={"擅自搭建隔层", "通道堆物", "飞线充电"},
-                      counts={"通道堆物": 3, "电动自行车违规停放/充电": 12}, fixed={"飞线充电"}),
-        units=[w.police, w.squad], members="张宇、李坚", at=T0 + DAY,
-    )  # fmt: skip
+        actor=w.grid_a1_worker,
+        site=services.unit_site(w.rental),
+        campaign=w.campaign,
+        items=answers(
+            w.items,
+            hazards={"擅自搭建隔层", "通道堆物", "飞线充电"},
+            counts={"通道堆物": 3, "电动自行车违规停放/充电": 12},
+            fixed={"飞线充电"},
+        ),
+        units=[w.police, w.squad],
+        members="张宇、李坚",
+        at=T0 + DAY,
+    )
     w.hazards = list(w.inspection.hazards.order_by("id"))
     return w

@@ -42,9 +42,14 @@ def test_new_campaign_and_targets(safe, login):
     c = login(w.cadre)
     form = c.get(reverse("safety:campaign_new")).context["form"]
     data = {
-        "form_token": "c-1", "name": "夜查", "node": w.nbh_a.pk, "starts_on": "2026-12-01",
-        "ends_on": "2026-12-31", "checklist": w.checklist.pk, "target_kinds": ["rental_site"],
-    }  # fmt: skip
+        "form_token": "c-1",
+        "name": "夜查",
+        "node": w.nbh_a.pk,
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-31",
+        "checklist": w.checklist.pk,
+        "target_kinds": ["rental_site"],
+    }
     assert w.nbh_a.pk in dict(form.fields["node"].choices)
     r = c.post(reverse("safety:campaign_new"), data)
     made = Campaign.objects.get(name="夜查")
@@ -59,10 +64,18 @@ def test_new_campaign_and_targets(safe, login):
 def test_new_campaign_bad_dates_says_so(safe, login):
     w = safe
     c = login(w.admin)
-    r = c.post(reverse("safety:campaign_new"), {
-        "form_token": "c-2", "name": "x", "node": w.street.pk, "starts_on": "2026-12-31",
-        "ends_on": "2026-12-01", "checklist": w.checklist.pk, "target_kinds": ["compound"],
-    })  # fmt: skip
+    r = c.post(
+        reverse("safety:campaign_new"),
+        {
+            "form_token": "c-2",
+            "name": "x",
+            "node": w.street.pk,
+            "starts_on": "2026-12-31",
+            "ends_on": "2026-12-01",
+            "checklist": w.checklist.pk,
+            "target_kinds": ["compound"],
+        },
+    )
     assert r.status_code == 400 and "结束" in r.content.decode()
     assert not Campaign.objects.filter(name="x").exists()
 
@@ -129,8 +142,16 @@ def test_volunteer_reports_flying_wire(safe, login):
     c = login(w.volunteer)
     url = reverse("safety:hazard_new", args=["compound", w.compound_a1.pk])
     assert c.get(url).status_code == 200
-    r = c.post(url, {"form_token": "h-1", "description": "3号楼楼道飞线充电",
-                     "severity": "minor", "source": "volunteer", "photos": photo()})  # fmt: skip
+    r = c.post(
+        url,
+        {
+            "form_token": "h-1",
+            "description": "3号楼楼道飞线充电",
+            "severity": "minor",
+            "source": "volunteer",
+            "photos": photo(),
+        },
+    )
     assert r.status_code == 302
     hazard = Hazard.objects.get()
     assert hazard.source == "volunteer" and hazard.photos.count() == 1
@@ -143,28 +164,41 @@ def test_notice_pages_issue_print_acknowledge_reinspect(inspected, login):
     new = reverse("safety:notice_new", args=["unit", w.rental.pk])
     assert c.get(new).status_code == 200
     deadline = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
-    r = c.post(new, {"form_token": "n-1", "hazards": [w.hazards[0].pk, w.hazards[1].pk],
-                     "responsible": "王老板", "deadline": deadline, "units": [w.police.pk]})  # fmt: skip
+    r = c.post(
+        new,
+        {
+            "form_token": "n-1",
+            "hazards": [w.hazards[0].pk, w.hazards[1].pk],
+            "responsible": "王老板",
+            "deadline": deadline,
+            "units": [w.police.pk],
+        },
+    )
     assert r.status_code == 302
     notice = Notice.objects.get()
     printed = c.get(reverse("safety:notice_print", args=[notice.pk])).content.decode()
     assert "责令立即改正通知书" in printed and "〔" in printed and "擅自搭建隔层" in printed
     other = login(w.rental_manager)
     assert other.get(reverse("safety:notice", args=[notice.pk])).status_code == 200
-    r = other.post(reverse("safety:notice_act", args=[notice.pk, "acknowledge"]),
-                   {"signed_by": "王老板"})  # fmt: skip
+    r = other.post(
+        reverse("safety:notice_act", args=[notice.pk, "acknowledge"]), {"signed_by": "王老板"}
+    )
     assert r.status_code == 302
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.ACKNOWLEDGED
     # the site's manager may not re-inspect: 404, nothing changed
-    r = other.post(reverse("safety:notice_act", args=[notice.pk, "reinspect"]),
-                   {"fixed": [w.hazards[0].pk, w.hazards[1].pk]})  # fmt: skip
+    r = other.post(
+        reverse("safety:notice_act", args=[notice.pk, "reinspect"]),
+        {"fixed": [w.hazards[0].pk, w.hazards[1].pk]},
+    )
     assert r.status_code == 404
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.ACKNOWLEDGED
     c = login(w.grid_a1_worker)
-    r = c.post(reverse("safety:notice_act", args=[notice.pk, "reinspect"]),
-               {"fixed": [w.hazards[0].pk, w.hazards[1].pk], "note": "已整改"})  # fmt: skip
+    r = c.post(
+        reverse("safety:notice_act", args=[notice.pk, "reinspect"]),
+        {"fixed": [w.hazards[0].pk, w.hazards[1].pk], "note": "已整改"},
+    )
     assert r.status_code == 302
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.RECTIFIED
@@ -176,8 +210,10 @@ def test_notice_without_hazards_is_refused(inspected, login):
     w = inspected
     c = login(w.grid_a1_worker)
     deadline = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
-    r = c.post(reverse("safety:notice_new", args=["unit", w.rental.pk]),
-               {"form_token": "n-2", "responsible": "王老板", "deadline": deadline})  # fmt: skip
+    r = c.post(
+        reverse("safety:notice_new", args=["unit", w.rental.pk]),
+        {"form_token": "n-2", "responsible": "王老板", "deadline": deadline},
+    )
     assert r.status_code == 400 and "至少" in r.content.decode()
     assert not Notice.objects.exists()
 
@@ -206,19 +242,21 @@ def test_lists_and_site_record(inspected, login):
     assert "天通庵路188号" in c.get(reverse("safety:pick") + "?q=天通庵").content.decode()
 
 
-def test_checklist_template_from_copy(safe, login):
+def test_checklist_template_from_copy_and_the_wording(safe, login):
     w = safe
     c = login(w.admin)
     page = c.get(reverse("safety:checklists"))
     assert "电动自行车违规停放充电{n}辆" in page.content.decode()
-    r = c.post(
-        reverse("safety:checklists"),
-        {
-            "name": "企业开工检查",
-            "items": "安全出口 | | 检查安全出口{n}处\n灭火器 | 个 | 检查灭火器{n}个",
-        },
-    )
+    url = reverse("safety:checklists")
+    items = "安全出口 | | 检查安全出口{n}处\n灭火器 | 个 | 检查灭火器{n}个"
+    r = c.post(url, {"form": "checklist", "name": "企业开工检查", "items": items})
     assert r.status_code == 302
-    r = c.post(reverse("safety:checklists"), {"name": "坏的", "items": "甲 | | 没有数字"})
+    r = c.post(url, {"form": "checklist", "name": "坏的", "items": "甲 | | 没有数字"})
     assert r.status_code == 400 and "{n}" in r.content.decode()
     assert services.default_checklist(w.street.pk).items.count() == 11
+    wording = {"form": "wording", "authority": "宝山路街道平安办", "legal_basis": "依据消防法"}
+    assert c.post(url, {**wording, "days_to_rectify": 500}).status_code == 400
+    assert c.post(url, {**wording, "days_to_rectify": 5}).status_code == 302
+    assert services.notice_settings(w.street.pk).authority == "宝山路街道平安办"
+    assert c.get(url, {"copy": "x"}).status_code == 200
+    assert login(w.grid_a1_worker).get(url).status_code in (403, 404)

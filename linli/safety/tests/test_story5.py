@@ -23,9 +23,13 @@ def test_inspection_to_suspension(inspected):
     assert w.hazards[2].on_the_spot and w.hazards[2].photos.filter(after=True).count() == 1
     open_hazards = [h for h in w.hazards if h.status == HazardStatus.OPEN]
     notice = services.notice_issue(
-        actor=w.grid_a1_worker, hazards=open_hazards, responsible="王老板",
-        deadline=(T0 + 8 * DAY).date(), units=[w.police, w.squad], at=T0 + DAY,
-    )  # fmt: skip
+        actor=w.grid_a1_worker,
+        hazards=open_hazards,
+        responsible="王老板",
+        deadline=(T0 + 8 * DAY).date(),
+        units=[w.police, w.squad],
+        at=T0 + DAY,
+    )
     assert notice.number == "〔2026〕第0001号"
     assert notice.campaign_id == w.campaign.pk
     assert {h.status for h in notice.hazards.all()} == {HazardStatus.NOTIFIED}
@@ -33,9 +37,12 @@ def test_inspection_to_suspension(inspected):
         actor=w.rental_manager, notice=notice, signed_by="王老板", at=T0 + 2 * DAY
     )
     notice = services.notice_reinspect(
-        actor=w.grid_a1_worker, notice=Notice.objects.get(pk=notice.pk),
-        fixed={open_hazards[0].pk}, note="隔层已拆除", at=T0 + 5 * DAY,
-    )  # fmt: skip
+        actor=w.grid_a1_worker,
+        notice=Notice.objects.get(pk=notice.pk),
+        fixed={open_hazards[0].pk},
+        note="隔层已拆除",
+        at=T0 + 5 * DAY,
+    )
     assert notice.status == NoticeStatus.ESCALATED
     statuses = dict(notice.hazards.values_list("pk", "status"))
     assert statuses == {open_hazards[0].pk: "fixed", open_hazards[1].pk: "escalated"}
@@ -58,9 +65,12 @@ def test_inspection_to_suspension(inspected):
 def test_overdue_sweep_escalates_once(inspected):
     w = inspected
     notice = services.notice_issue(
-        actor=w.grid_a1_worker, hazards=[w.hazards[0]], responsible="王老板",
-        deadline=(T0 + 3 * DAY).date(), at=T0 + DAY,
-    )  # fmt: skip
+        actor=w.grid_a1_worker,
+        hazards=[w.hazards[0]],
+        responsible="王老板",
+        deadline=(T0 + 3 * DAY).date(),
+        at=T0 + DAY,
+    )
     later = T0 + 5 * DAY
     assert services.escalate_overdue(later) == {"notices": 1, "hazards": 1}
     assert services.escalate_overdue(later) == {"notices": 0, "hazards": 0}
@@ -71,9 +81,13 @@ def test_overdue_sweep_escalates_once(inspected):
 def test_reminder_before_reinspection(inspected, mailbox=None):
     w = inspected
     services.notice_issue(
-        actor=w.grid_a1_worker, hazards=[w.hazards[0]], responsible="王老板",
-        deadline=(T0 + 6 * DAY).date(), reinspect_on=(T0 + 4 * DAY).date(), at=T0 + DAY,
-    )  # fmt: skip
+        actor=w.grid_a1_worker,
+        hazards=[w.hazards[0]],
+        responsible="王老板",
+        deadline=(T0 + 6 * DAY).date(),
+        reinspect_on=(T0 + 4 * DAY).date(),
+        at=T0 + DAY,
+    )
     assert services.remind_reinspections(T0 + 2 * DAY) == {"reminded": 0}
     assert services.remind_reinspections(T0 + 3 * DAY) == {"reminded": 1}
     assert services.remind_reinspections(T0 + 3 * DAY + dt.timedelta(hours=1)) == {"reminded": 0}

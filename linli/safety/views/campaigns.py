@@ -214,40 +214,49 @@ def ledger(request, pk: int):
 
 @login_required
 def checklists(request):
-    """The street's checklist templates; a new one starts from a copy of another."""
+    """The street's checklist templates (a new one starts from a copy of another) and the
+    wording printed on its notices."""
     actor = request.user
     perms.require(actor, p.CAMPAIGNS)
     streets = perms.streets(actor, p.CAMPAIGNS)
-    for street_id in streets:
-        services.default_checklist(street_id)
+    street_id = min(streets)
+    for street in streets:
+        services.default_checklist(street)
     rows = list(
         Checklist.objects.filter(street_id__in=streets).prefetch_related("items").order_by("name")
     )
-    source = next(
-        (c for c in rows if str(c.pk) == request.GET.get("copy")), rows[0] if rows else None
-    )
+    source = next((c for c in rows if str(c.pk) == request.GET.get("copy")), rows[0])
+    wording = services.notice_settings(street_id)
+    posted = request.POST if request.method == "POST" else None
+    which = request.POST.get("form", "")
     form = f.ChecklistForm(
-        request.POST or None,
-        initial={"items": services.items_text(source) if source else ""},
+        posted if which == "checklist" else None, initial={"items": services.items_text(source)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.checklist_create(
-                actor=actor,
-                street_id=min(streets),
-                name=form.cleaned_data["name"],
-                items=form.cleaned_data["items"],
-            )
-        except InvalidInput as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        else:
+    wording_form = f.WordingForm(
+        posted if which == "wording" else None,
+        initial={"authority": wording.authority, "legal_basis": wording.legal_basis,
+                 "days_to_rectify": wording.days_to_rectify},
+    )  # fmt: skip
+    try:
+        if which == "checklist" and form.is_valid():
+            made = services.checklist_create(actor=actor, street_id=street_id, **form.cleaned_data)
             messages.success(request, _("Checklist %(name)s saved.") % {"name": made.name})
             return redirect("safety:checklists")
+        if which == "wording" and wording_form.is_valid():
+            services.notice_settings_save(
+                actor=actor, street_id=street_id, **wording_form.cleaned_data
+            )
+            messages.success(request, _("The notices' wording is saved."))
+            return redirect("safety:checklists")
+    except InvalidInput as exc:
+        bound = form if which == "checklist" else wording_form
+        bound.add_error(exc.field if exc.field in bound.fields else None, exc.message)
+    failed = form.errors or wording_form.errors
     return render(
         request,
         "safety/checklists.html",
-        {"rows": rows, "form": form, "source": source},
-        status=400 if form.errors else 200,
+        {"rows": rows, "form": form, "source": source, "wording_form": wording_form},
+        status=400 if failed else 200,
     )
 
 
