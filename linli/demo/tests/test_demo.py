@@ -441,3 +441,25 @@ def test_a_dump_of_the_whole_demo_database_holds_no_phone_or_id_number_in_clear(
     assert Resident.objects.filter(street=demo.street).exclude(phone_enc="").exists()
     assert MOBILE.findall(text) == []
     assert ID_NUMBER.findall(text) == []
+
+
+def test_safety_demo_has_a_finished_campaign_reading_like_the_paper_and_a_running_one(demo, db):
+    from linli.safety.models import Campaign, Hazard, Notice, NoticeStatus
+    from linli.safety.report import campaign_report, summary
+
+    done = Campaign.objects.get(street=demo.street, status="closed")
+    report = campaign_report(done)
+    compounds = Compound.objects.filter(street=demo.street).count()
+    rentals = Unit.objects.filter(street=demo.street, kind=UnitKind.RENTAL_SITE).count()
+    assert report.sites == {"compound": compounds, "rental_site": rentals}
+    text = summary(report)
+    assert text.startswith(
+        f"清查期间，工作组共对辖区内{compounds}处居民小区和{rentals}处规模性租赁场所展开行动"
+    )
+    assert "检查消防管网" in text and "电动自行车违规停放充电" in text
+    assert report.notices >= 2 and report.suspended == 1 and report.on_the_spot > 0
+    assert report.rectified_on_time == report.notices - 1
+    running = Campaign.objects.get(street=demo.street, status="running")
+    open_notices = Notice.objects.filter(campaign=running).exclude(status=NoticeStatus.RECTIFIED)
+    assert open_notices.exists()
+    assert Hazard.objects.filter(street=demo.street, source="volunteer").exists()
