@@ -484,7 +484,7 @@ def inspection_create(request, site: Query[SiteIn]):
         request.POST,
         request.FILES,
         items=services.checklist_items(ref, campaign),
-        units=selectors.street_units([ref.street_id]),
+        units=selectors.team_units(ref.street_id, campaign),
     )
     if not form.is_valid():
         raise InvalidForm.from_form(form)
@@ -582,7 +582,7 @@ def notice_create(request):
     form = f.NoticeForm(
         request.POST,
         hazards=found,
-        units=selectors.street_units({h.street_id for h in found}),
+        units=selectors.street_units({h.street_id for h in found}, selectors.TEAM_KINDS),
     )
     if not form.is_valid():
         raise InvalidForm.from_form(form)

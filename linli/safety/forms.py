@@ -28,11 +28,11 @@ def _choices(rows, label=lambda r: r.name):
 
 class CampaignForm(OnceForm):
     name = forms.CharField(
-        label=_("Name"), max_length=80, help_text=_("For example: 疫情防控期间“三清四查”")
+        label=_("Campaign name"), max_length=80, help_text=_("For example: 疫情防控期间“三清四查”")
     )
-    node = forms.TypedChoiceField(label=_("Area"), coerce=int)
-    starts_on = DateField(label=_("From"))
-    ends_on = DateField(label=_("Until"))
+    node = forms.TypedChoiceField(label=_("Where (street or neighbourhood)"), coerce=int)
+    starts_on = DateField(label=_("Starts on"))
+    ends_on = DateField(label=_("Ends on"))
     lead_unit = forms.TypedChoiceField(label=_("Lead office"), coerce=int, required=False)
     units = forms.TypedMultipleChoiceField(
         label=_("Units taking part"),
@@ -99,7 +99,7 @@ class TargetsForm(forms.Form):
 
 
 class ChecklistForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=_("Checklist name"), max_length=60)
     items = forms.CharField(
         label=_("Items, one per line: item | counted in | report wording"),
         widget=forms.Textarea(attrs={"rows": 14}),
@@ -282,7 +282,7 @@ class AcknowledgeForm(forms.Form):
 
 class FixForm(forms.Form):
     photos = PhotosField(label=_("Photo of the place put right"))
-    note = _text(_("What was done"))
+    note = _text(_("What was done to put it right"))
 
 
 class ReasonForm(forms.Form):

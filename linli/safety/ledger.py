@@ -61,7 +61,7 @@ def campaign_workbook(actor, campaign: Campaign) -> tuple[bytes, str]:
             [
                 _("Number"),
                 _("Site"),
-                _("Item"),
+                _("Checklist item"),
                 _("What was found"),
                 _("Severity"),
                 _("Status"),

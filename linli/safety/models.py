@@ -164,7 +164,7 @@ class ChecklistItem(StreetOwned):
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Being prepared")
     RUNNING = "running", _("Under way")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Finished")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -176,8 +176,8 @@ class Campaign(StreetOwned):
     node = models.ForeignKey(
         GridNode, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
     )
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
     lead_unit = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
@@ -275,7 +275,7 @@ class Inspection(Site):
     inspected_at = models.DateTimeField(_("inspected at"))
     night = models.BooleanField(_("night inspection (夜查)"), default=False)
     units = models.ManyToManyField(Unit, blank=True, related_name="+", verbose_name=_("units"))
-    members = models.CharField(_("team members"), max_length=200, blank=True)
+    members = models.CharField(_("people on the team"), max_length=200, blank=True)
     note = models.TextField(_("notes"), blank=True)
     hazards_found = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -305,7 +305,7 @@ class Inspection(Site):
 
 
 class Result(models.TextChoices):
-    OK = "ok", _("Passed")  # 合格
+    OK = "ok", _("Meets the standard")  # 合格
     HAZARD = "hazard", _("Hazard")  # 隐患
     NA = "na", _("Not applicable")  # 不适用
 
@@ -352,7 +352,7 @@ class HazardSource(models.TextChoices):
 
 
 class HazardStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("To be put right")
     NOTIFIED = "notified", _("Under a notice")
     ESCALATED = "escalated", _("Escalated")
     FIXED = "fixed", _("Put right")
@@ -446,8 +446,11 @@ class HazardPhoto(PhotoBase):
 
 
 class NoticeStatus(models.TextChoices):
-    ISSUED = "issued", _("Issued")
-    ACKNOWLEDGED = "acknowledged", _("Received")  # the responsible person signed for it
+    ISSUED = "issued", _("Issued to the site")
+    ACKNOWLEDGED = (
+        "acknowledged",
+        _("Signed for by the site"),
+    )  # the responsible person signed for it
     RECTIFIED = "rectified", _("Put right")
     ESCALATED = "escalated", _("Escalated to joint enforcement")
     SUSPENSION = "suspension", _("Ordered to suspend business")  # 责令停业整顿

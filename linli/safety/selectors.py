@@ -46,7 +46,7 @@ OPEN_NOTICES = (
 
 # How the steps read on a timeline (beyond the workflows' own labels).
 VERBS = {
-    "create": _("Set up"),
+    "create": _("Campaign set up"),
     "targets": _("Sites added"),
     "raise": _("Found"),
     "issue": _("Notice issued"),
@@ -89,6 +89,18 @@ def campaign_nodes(actor) -> list[GridNode]:
 
 def checklists(street_ids) -> list[Checklist]:
     return list(Checklist.objects.filter(street_id__in=street_ids).order_by("name"))
+
+
+# Units that go on inspections: departments (派出所, 城管中队, 平安办), utilities, property
+# companies.
+TEAM_KINDS = ("department", "municipal", "property_company")
+
+
+def team_units(street_id: int, campaign: Campaign | None) -> list[Unit]:
+    """The units one may tick as on the team: the campaign's, or the street's."""
+    if campaign is not None:
+        return list(campaign.units.order_by("kind", "name"))
+    return street_units([street_id], TEAM_KINDS)
 
 
 def street_units(street_ids, kinds=None) -> list[Unit]:

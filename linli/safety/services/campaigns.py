@@ -209,7 +209,7 @@ def campaign_start(*, actor, campaign: Campaign, at: dt.datetime | None = None) 
 
 
 def campaign_close(*, actor, campaign: Campaign, note: str = "", at=None) -> Campaign:
-    note = clean_text(note, field="note", label=_("the note"), limit=500)
+    note = clean_text(note, field="note", label=_("the closing note"), limit=500)
     return CAMPAIGNS.transition(actor=actor, row=campaign, name="close", note=note, at=at)[0]
 
 

@@ -307,7 +307,7 @@ def hazard_fix(*, actor, hazard: Hazard, photos, note: str = "", at=None) -> Haz
     cleaned = clean_photos(photos)
     if not cleaned:
         raise InvalidInput(_("Add a photo of the place put right."), field="photos")
-    note = clean_text(note, field="note", label=_("the note"), limit=500)
+    note = clean_text(note, field="note", label=_("what was done"), limit=500)
     return _fix(actor, hazard, cleaned, note, at or timezone.now(), False)
 
 

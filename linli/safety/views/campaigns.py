@@ -59,7 +59,7 @@ def _campaign_form(actor, data=None):
     return f.CampaignForm(
         data,
         nodes=nodes,
-        units=selectors.street_units(streets),
+        units=selectors.street_units(streets, selectors.TEAM_KINDS),
         checklists=selectors.checklists(streets),
     )
 

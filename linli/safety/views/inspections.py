@@ -74,7 +74,7 @@ def inspect(request, kind: str, pk: int):
         request.POST or None,
         request.FILES or None,
         items=services.checklist_items(site, campaign),
-        units=selectors.street_units([site.street_id]),
+        units=selectors.team_units(site.street_id, campaign),
     )
     if request.method == "POST" and form.is_valid():
         try:

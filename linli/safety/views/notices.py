@@ -134,7 +134,7 @@ def notice_new(request, kind: str, pk: int):
     form = f.NoticeForm(
         request.POST or None,
         hazards=open_hazards,
-        units=selectors.street_units([site.street_id]),
+        units=selectors.street_units([site.street_id], selectors.TEAM_KINDS),
         days=wording.days_to_rectify,
     )
     if request.method == "POST" and form.is_valid():

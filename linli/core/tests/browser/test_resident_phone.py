@@ -257,3 +257,34 @@ def test_volunteer_pages_on_a_phone_are_large_enough_and_accessible(live_server)
             page.goto(url)
             check(page, name, problems)
     assert problems == [], "\n".join(problems)
+
+
+def test_inspection_pages_on_a_phone_are_large_enough_and_accessible(live_server):
+    """On site with a phone: gridleader1 of the demo street picks a site of the campaign
+    under way, fills in its checklist and reads what was recorded; volunteer1 reports a
+    hazard seen on patrol."""
+    from linli.grids.models import StaffAssignment
+    from linli.registry.models import Compound
+    from linli.safety.models import Campaign, Inspection
+
+    call_command("demo", verbosity=0)
+    grid = StaffAssignment.objects.get(user__username="gridleader1", role="grid_worker").node
+    compound = Compound.objects.filter(grid=grid).first()
+    running = Campaign.objects.get(status="running")
+    done = Inspection.objects.filter(grid=grid).first()
+    problems: list[str] = []
+    with phone_page(live_server.url) as page:
+        login(page, "gridleader1", PASSWORD)
+        pages = {
+            "inspect-pick": f"/safety/inspect/?campaign={running.pk}",
+            "inspect-form": f"/safety/inspect/compound/{compound.pk}/?campaign={running.pk}",
+            "inspection": f"/safety/inspections/{done.pk}/",
+        }
+        for name, url in pages.items():
+            page.goto(url)
+            check(page, name, problems)
+        page.context.clear_cookies()
+        login(page, "volunteer1", PASSWORD)
+        page.goto(f"/safety/sites/compound/{compound.pk}/hazard/")
+        check(page, "hazard-report", problems)
+    assert problems == [], "\n".join(problems)
