@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -135,23 +135,25 @@ def campaign_detail(*, actor, pk: int) -> CampaignDetail:
     )
 
 
-def campaign_targets(actor, campaign: Campaign, *, pending_only: bool = False) -> QuerySet[Target]:
-    """The campaign's sites in the actor's scope, each with ``inspected`` (any first
-    inspection in this campaign), grid by grid."""
-    done = Inspection.objects.filter(campaign=campaign, notice__isnull=True).filter(
-        Q(compound_id=OuterRef("compound_id"), compound__isnull=False)
-        | Q(unit_id=OuterRef("unit_id"), unit__isnull=False)
-        | Q(grid_id=OuterRef("grid_id"), place=OuterRef("place"), site_kind="public_area")
-    )
-    qs = (
+def campaign_targets(actor, campaign: Campaign, *, limit: int = 500) -> list[Target]:
+    """The campaign's sites in the actor's scope, grid by grid, each with ``inspected``
+    (a first inspection of it in this campaign): the inspected sites are read in one
+    query and matched here, whatever the list's length."""
+    first = Inspection.objects.filter(campaign=campaign, notice__isnull=True)
+    done = set(first.values_list("compound_id", "unit_id", "grid_id", "place").distinct())
+    compounds = {c for c, _u, _g, _p in done if c}
+    units = {u for _c, u, _g, _p in done if u}
+    areas = {(g, place) for c, u, g, place in done if not c and not u}
+    rows = list(
         perms.filter_to_scope(Target.objects.filter(campaign=campaign), actor, p.VIEW)
         .select_related(*SITE_RELATED)
-        .annotate(inspected=Exists(done))
-        .order_by("grid__path", "site_kind", "id")
+        .order_by("grid__path", "site_kind", "id")[:limit]
     )
-    if pending_only:
-        qs = qs.filter(inspected=False)
-    return qs
+    for t in rows:
+        t.inspected = (
+            t.compound_id in compounds or t.unit_id in units or (t.grid_id, t.place) in areas
+        )
+    return rows
 
 
 # --- inspections -----------------------------------------------------------------------------
@@ -340,7 +342,7 @@ def sites_to_pick(actor, *, q: str = "", campaign: Campaign | None = None) -> li
     inspected first; else compounds and unit sites matching ``q``. At most 50."""
     rows: list[dict[str, Any]] = []
     if campaign is not None:
-        for t in campaign_targets(actor, campaign)[:300]:
+        for t in campaign_targets(actor, campaign):
             rows.append(
                 {
                     "kind": t.site_key[0],
@@ -348,7 +350,7 @@ def sites_to_pick(actor, *, q: str = "", campaign: Campaign | None = None) -> li
                     "name": t.site_name,
                     "grid": t.grid.name,
                     "label": t.get_site_kind_display(),
-                    "done": t.inspected,  # type: ignore[attr-defined]  # annotated
+                    "done": t.inspected,  # type: ignore[attr-defined]
                     "place": t.place,
                 }
             )

@@ -27,6 +27,9 @@ from ..ledger import campaign_workbook
 from ..models import CampaignStatus, Checklist, Target
 
 
+SHOWN = 100  # sites listed on a campaign's page
+
+
 @login_required
 def board(request):
     perms.require(request.user, p.VIEW)
@@ -98,7 +101,9 @@ def _render_campaign(request, detail, *, status=200, bound=None, open_form="", t
     actor = request.user
     campaign = detail.campaign
     can_manage = perms.allows(actor, p.CAMPAIGNS, campaign)
-    targets = list(selectors.campaign_targets(actor, campaign)[:500])
+    # The sites still to inspect first; a long list shows its first hundred.
+    targets = sorted(selectors.campaign_targets(actor, campaign), key=lambda t: t.inspected)
+    shown = targets[:SHOWN]
     forms = CAMPAIGN_ACTIONS.forms_for(detail, bound=bound)
     return render(
         request,
@@ -109,8 +114,8 @@ def _render_campaign(request, detail, *, status=200, bound=None, open_form="", t
             "r": detail.report,
             "panels": [(CAMPAIGN_ACTIONS.get(n), form) for n, form in forms.items()],
             "open_form": open_form,
-            "targets": targets,
-            "targets_shown": len(targets),
+            "targets": shown,
+            "targets_more": len(targets) - len(shown),
             "can_manage": can_manage,
             "can_inspect": perms.can(actor, p.INSPECT) and campaign.status == "running",
             "targets_form": targets_form
