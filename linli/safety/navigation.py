@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from linli.core.nav import Entry, register, register_notice
+from linli.core.nav import Entry, Link, register, register_link, register_notice
 from linli.grids import permissions as perms
 
 from . import permissions as p
@@ -35,6 +37,26 @@ def register_entries() -> None:
         )
     )
     register_notice("safety.due", _due)
+    register_link("workorders.dispatch", "safety.hazard", _hazard_link)
+
+
+def _hazard_link(actor, work_order) -> Link | None:
+    """On a request being dispatched (飞线充电 in a stairwell): put it on the compound's
+    safety record as a hazard, for staff who inspect there."""
+    from .services import request_site, require_reach
+
+    site = request_site(work_order)
+    if site is None or not perms.can(actor, p.INSPECT):
+        return None
+    try:
+        require_reach(actor, p.INSPECT, site)
+    except Http404:
+        return None
+    return Link(
+        label=_("Record it as a safety hazard"),
+        href=reverse("safety:hazard_from_request", args=[work_order.pk]),
+        note=_("It goes on the compound's safety record, linked to this request."),
+    )
 
 
 def _due(user):

@@ -28,7 +28,15 @@ from .notices import (
     notice_suspend,
     remind_reinspections,
 )
-from .sites import SiteRef, area_site, compound_site, require_reach, resolve, unit_site
+from .sites import (
+    SiteRef,
+    area_site,
+    compound_site,
+    request_site,
+    require_reach,
+    resolve,
+    unit_site,
+)
 
 __all__ = [
     "OPEN_STATES",
@@ -56,6 +64,7 @@ __all__ = [
     "notice_settings_save",
     "notice_suspend",
     "remind_reinspections",
+    "request_site",
     "require_reach",
     "resolve",
     "target_remove",

@@ -114,3 +114,12 @@ def require_reach(actor, action: str, site: SiteRef) -> None:
     probe = Inspection(**site.columns())
     if not perms.allows(actor, action, probe):
         raise Http404
+
+
+def request_site(order) -> SiteRef | None:
+    """The compound a resident's request is about (its dwelling's or its public area's)."""
+    if order.dwelling_id:
+        return compound_site(order.dwelling.entrance.building.compound)
+    if order.compound_id:
+        return compound_site(order.compound)
+    return None

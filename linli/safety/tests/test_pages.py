@@ -260,3 +260,29 @@ def test_checklist_template_from_copy_and_the_wording(safe, login):
     assert services.notice_settings(w.street.pk).authority == "宝山路街道平安办"
     assert c.get(url, {"copy": "x"}).status_code == 200
     assert login(w.grid_a1_worker).get(url).status_code in (403, 404)
+
+
+def test_a_request_becomes_a_hazard_on_the_compounds_record(safe, login):
+    from linli.workorders import services as wo
+    from linli.workorders.categories import ensure_default_categories
+
+    w = safe
+    cats = ensure_default_categories(w.street)
+    order = wo.workorder_intake(
+        actor=w.grid_a1_worker, channel="desk", category=cats["public_lighting"],
+        description="3号楼楼道有人拉电线给电动车充电", compound=w.compound_a1,
+        reporter_name="王阿姨", reporter_phone="13812345678",
+    )  # fmt: skip
+    order = wo.workorder_verify(actor=w.grid_a1_worker, order=order)
+    c = login(w.grid_a1_worker)
+    page = c.get(reverse("workorders:detail", args=[order.pk])).content.decode()
+    url = reverse("safety:hazard_from_request", args=[order.pk])
+    assert url in page
+    assert "拉电线" in c.get(url).content.decode()
+    r = c.post(url, {"form_token": "wo-1", "description": "楼道飞线充电", "severity": "major",
+                     "item": w.item["飞线充电"].pk})  # fmt: skip
+    assert r.status_code == 302
+    hazard = Hazard.objects.get()
+    assert hazard.work_order == order and hazard.compound == w.compound_a1
+    assert hazard.source == "request"
+    assert login(w.grid_b1_worker).get(url).status_code == 404

@@ -26,7 +26,6 @@ from ..actions import CAMPAIGN_ACTIONS
 from ..ledger import campaign_workbook
 from ..models import CampaignStatus, Checklist, Target
 
-
 SHOWN = 100  # sites listed on a campaign's page
 
 

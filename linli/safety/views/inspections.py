@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from linli.core.attachments import photo_response
 from linli.core.errors import InvalidInput
 from linli.grids import permissions as perms
+from linli.workorders.selectors import workorder_get
 
 from .. import forms as f
 from .. import permissions as p
@@ -179,7 +180,47 @@ def report_hazard(request, kind: str, pk: int):
     )
 
 
+@login_required
+def hazard_from_request(request, pk: int):
+    """A resident's request (飞线充电 in the stairwell) put on the compound's safety record:
+    the hazard names the request."""
+    actor = request.user
+    order = workorder_get(actor=actor, pk=pk)
+    site = services.request_site(order)
+    if site is None:
+        raise Http404
+    services.require_reach(actor, p.INSPECT, site)
+    form = f.HazardForm(
+        request.POST or None,
+        request.FILES or None,
+        items=services.checklist_items(site, None),
+        initial={"description": order.description[:300], "source": "patrol"},
+    )
+    del form.fields["source"]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            hazard = services.hazard_report(
+                actor=actor, site=site, description=d["description"],
+                item=form.items.get(d.get("item")), severity=d["severity"],
+                work_order=order, photos=d["photos"], idempotency_key=d["form_token"],
+            )  # fmt: skip
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Hazard %(number)s is on the site's record.")
+                             % {"number": hazard.number})  # fmt: skip
+            return redirect("safety:hazard", pk=hazard.pk)
+    return render(
+        request,
+        "safety/hazard_new.html",
+        {"form": form, "site": site, "work_order": order},
+        status=400 if form.errors else 200,
+    )
+
+
 urlpatterns = [
+    path("hazards/from-request/<int:pk>/", hazard_from_request, name="hazard_from_request"),
     path("inspect/", pick, name="pick"),
     path("inspect/<slug:kind>/<int:pk>/", inspect, name="inspect"),
     path("inspections/<int:pk>/", inspection, name="inspection"),
