@@ -267,7 +267,9 @@ def export_list(request):
 
 @login_required
 def export_job(request, pk: int):
-    return render(request, "registry/ledger/export_job.html", {"job": export_job_get(request.user, pk)})
+    return render(
+        request, "registry/ledger/export_job.html", {"job": export_job_get(request.user, pk)}
+    )
 
 
 @login_required
