@@ -627,7 +627,7 @@ class ImportJob(WorkerJob):
     """
 
     # Saving is one transaction: its rows are not seen until it ends.
-    UNCOUNTED = frozenset({"saving"})
+    UNCOUNTED = frozenset({ImportPhase.SAVING})
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
