@@ -275,12 +275,11 @@ def export_job(request, pk: int):
 @login_required
 def export_file(request, pk: int):
     job, data = export_download(request.user, pk)
-    return FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=job.filename,
-        content_type=XLSX,
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=job.filename, content_type=XLSX
     )
+    response["Cache-Control"] = "private, no-store"  # personal data: no copy kept on the way
+    return response
 
 
 urlpatterns = [

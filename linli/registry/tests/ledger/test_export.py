@@ -40,6 +40,7 @@ def test_grid_worker_exports_only_their_grid_masked(world, login):
     pk = job_pk(ask_export(client))
     response = client.get(reverse("registry:export_file", args=[pk]))
     assert response.status_code == 200 and response["Content-Type"] == XLSX
+    assert response["Cache-Control"] == "private, no-store"
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment") and "filename*=utf-8''" in disposition
     rows = sheet(b"".join(response.streaming_content))
