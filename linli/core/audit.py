@@ -120,8 +120,10 @@ def record_pii_access(
     fields: str,
     reason: str,
     channel: str,
+    record_count: int | None = None,
 ) -> None:
-    """Append one access-log row per unmasked record (or one summary row for a bulk export)."""
+    """Append one access-log row per unmasked record (or one summary row for a bulk export,
+    whose ``record_count`` may be given when its ids are not at hand)."""
     ids = list(target_ids or [])
     if channel == "export" or not ids:
         PiiAccess.objects.create(
@@ -132,7 +134,7 @@ def record_pii_access(
             fields=fields,
             reason=reason[:300],
             channel=channel,
-            record_count=len(ids),
+            record_count=len(ids) if record_count is None else record_count,
         )
         return
     PiiAccess.objects.bulk_create(

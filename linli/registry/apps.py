@@ -13,6 +13,7 @@ class RegistryConfig(AppConfig):
         from linli.core import jobs
 
         from . import counting, permissions  # noqa: F401  (declares the registry's actions)
+        from .ledger import export_jobs
         from .navigation import register_entries
 
         register_entries()
@@ -21,6 +22,12 @@ class RegistryConfig(AppConfig):
             counting.refresh_stale,
             every=dt.timedelta(minutes=1),
             label=_("Count households, residents and tags where they changed"),
+        )
+        jobs.register(
+            "registry.export_files",
+            export_jobs.purge_expired,
+            every=dt.timedelta(minutes=15),
+            label=_("Delete exported files past their time"),
         )
 
         from linli.core.audit import register_change_describer

@@ -27,16 +27,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import pii
 from linli.core.models import SortKeyField, StreetOwned, street_key
 from linli.grids.models import GridNode, Unit
 from linli.grids.scope import ScopeSpec
+
+# A worker job's progress report: (phase, rows done, rows in all).
+Progress = Callable[[str, int, int], None]
 
 
 class CompoundKind(models.TextChoices):
@@ -543,6 +548,61 @@ class Facility(StreetOwned):
         return self.name
 
 
+class WorkerJob(StreetOwned):
+    """What a job the worker runs for a person shows while it runs: the phase it is in, how
+    many rows it has done of how many, when it last said so, and why it stopped if it
+    failed (``failure``, in the person's words). Ledger imports and exports share it, and
+    their pages share its progress card (``registry/ledger/_progress.html``).
+
+    A running job whose ``progress_at`` is older than ``STALE`` was abandoned (its worker
+    was killed mid-way): it no longer holds anything up (``alive``), and ``stalled`` says so.
+    """
+
+    STALE = dt.timedelta(minutes=30)
+    UNCOUNTED: frozenset[str] = frozenset()  # phases whose rows cannot be watched
+
+    running = models.BooleanField(default=False)
+    phase = models.CharField(max_length=12, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def alive(cls) -> Q:
+        """Running, and not abandoned."""
+        return Q(running=True, progress_at__gt=timezone.now() - cls.STALE)
+
+    @property
+    def stalled(self) -> bool:
+        return self.running and (
+            self.progress_at is None or self.progress_at <= timezone.now() - self.STALE
+        )
+
+    @property
+    def percent(self) -> int | None:
+        """How far the phase is, or None where that cannot be told."""
+        if not self.rows_total or self.phase in self.UNCOUNTED:
+            return None
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @classmethod
+    def reporter(cls, pk: int, also: Progress | None = None) -> Progress:
+        """A progress callback that records the phase and rows on the job's row."""
+
+        def report(phase: str, done: int, total: int) -> None:
+            cls.objects.filter(pk=pk).update(  # type: ignore[attr-defined]
+                phase=phase, rows_done=done, rows_total=total, progress_at=timezone.now()
+            )
+            if also:
+                also(phase, done, total)
+
+        return report
+
+
 class ImportStatus(models.TextChoices):
     CHECKING = "checking", _("Being checked")
     PREVIEWED = "previewed", _("Previewed (dry run)")
@@ -557,13 +617,17 @@ class ImportPhase(models.TextChoices):
     SAVING = "saving", _("Saving")
 
 
-class ImportJob(StreetOwned):
+class ImportJob(WorkerJob):
     """One upload of a household ledger: the dry-run preview, then (maybe) the commit.
 
     The uploaded file is kept so the commit imports exactly what was previewed
     (checked by its SHA-256). Errors name row and column, never the cell's value,
-    so no personal data is copied into this table.
+    so no personal data is copied into this table. A running job holds its street: one
+    import at a time per street (``ledger.services``).
     """
+
+    # Saving is one transaction: its rows are not seen until it ends.
+    UNCOUNTED = frozenset({ImportPhase.SAVING})
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -574,16 +638,7 @@ class ImportJob(StreetOwned):
     counts = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
-    # The worker's progress on the job: while ``running``, the phase it is in and how many
-    # rows it has done of how many; ``failure`` why the last step stopped (nothing saved).
-    # A running job whose ``progress_at`` is older than ``import_job.STALE`` was abandoned
-    # (a worker killed mid-way) and no longer holds the street.
-    running = models.BooleanField(default=False)
     phase = models.CharField(max_length=12, choices=ImportPhase.choices, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(default=0)
-    progress_at = models.DateTimeField(null=True, blank=True)
-    failure = models.CharField(max_length=300, blank=True)
 
     scope = ScopeSpec(node=None)
 
@@ -592,6 +647,58 @@ class ImportJob(StreetOwned):
         ordering = ["-created_at"]
         verbose_name = _("ledger import")
         verbose_name_plural = _("ledger imports")
+
+
+class ExportKind(models.TextChoices):
+    HOUSEHOLDS = "households", _("Households")
+    RESIDENTS = "residents", _("Residents")
+    COMPOUNDS = "compounds", _("Compounds")
+
+
+class ExportPhase(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    READING = "reading", _("Reading the registry")
+    WRITING = "writing", _("Writing the file")
+
+
+class ExportJob(WorkerJob):
+    """One .xlsx export of a registry list, built by the worker (``ledger.export_jobs``).
+
+    ``filters`` are the search page's filters as data (never in a URL of the job), so the
+    file holds what the list showed when it was asked for. The built file is kept sealed
+    with the personal-data key (``core.pii.seal``), masked or not, until ``expires_at``;
+    only ``actor`` may download it, and each download of an unmasked file is written to
+    the personal-data access log with ``reason``. ``unmasked`` is what that log needs:
+    ``[[street id, records shown in full, the record's id when there is one], ...]``.
+    The street is the actor's (the lowest, for someone exporting from several streets).
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("list"), max_length=12, choices=ExportKind.choices)
+    filters = models.JSONField(default=dict, blank=True)
+    unmask = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True)
+    phase = models.CharField(max_length=12, choices=ExportPhase.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    unmasked = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["street", "actor", "created_at"]),
+            models.Index(fields=["street", "expires_at"]),
+        ]
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ledger export")
+        verbose_name_plural = _("ledger exports")
+
+    @property
+    def ready(self) -> bool:
+        """Built, and not expired yet: the file may be downloaded."""
+        return bool(self.file) and self.expires_at is not None and self.expires_at > timezone.now()
 
 
 class PlaceCount(StreetOwned):

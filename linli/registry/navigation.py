@@ -87,3 +87,13 @@ def register_entries() -> None:
             order=60,
         )
     )
+    register(
+        Entry(
+            key="exports",
+            label=_("Your exports"),
+            url_name="registry:exports",
+            show=lambda user: perms.can(user, rp.EXPORT),
+            blurb=_("Excel lists made in the background, to download"),
+            order=61,
+        )
+    )

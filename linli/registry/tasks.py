@@ -42,3 +42,12 @@ def commit_ledger(job_id: int, actor_id: int, sha256: str) -> str:
 
     actor = get_user_model().objects.get(pk=actor_id)
     return run_commit(job_id, actor, sha256).status
+
+
+@task()
+def build_export(job_id: int) -> str:
+    """Build the file of a ledger export (``export_jobs.export_start``); returns the
+    failure ("" when the file was made)."""
+    from .ledger.export_jobs import run_export
+
+    return run_export(job_id).failure

@@ -2,10 +2,13 @@
 
 Rows come from the registry selectors (scope first), narrowed to what the actor may
 export. Phones and ID numbers are masked unless the actor holds ``view_pii`` *and* gives
-a reason, in which case one summary row per street goes to the personal-data access log
-(channel "export", with the record count), all of them in one transaction on the primary.
-The reads run in one transaction of their own, on the replica when the export page reads
-from it (``core.db.atomic_reads``).
+a reason. The builders run in the worker (``export_jobs``): they read everything in one
+transaction (``core.db.atomic_reads``: on the replica when the caller reads from it), then
+write the sheet outside it, telling ``progress`` how far they are; a report made inside
+the read transaction would not be seen before it ends. An unmasked file says how many
+records of each street it shows in full (``ExportFile.unmasked``); each download of it
+writes one summary row per street to the personal-data access log
+(``record_unmasked_download``: channel "export", with the record count and the reason).
 Files are written by the project's one workbook writer, ``linli.core.xlsx``, which
 neutralises every text cell against formula injection.
 """
@@ -13,7 +16,7 @@ neutralises every text cell against formula injection.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -31,8 +34,10 @@ from linli.registry import permissions as rp
 from ..models import (
     Compound,
     CompoundKind,
+    ExportPhase,
     Household,
     HouseholdTag,
+    Progress,
     Relation,
     Resident,
     ResidentTag,
@@ -76,15 +81,35 @@ KIND_LABEL = {
     CompoundKind.RESETTLEMENT: "回迁房",
     CompoundKind.OTHER: "其他",
 }
-EXPORT_KINDS = ("households", "residents", "compounds")
+PROGRESS_EVERY = 1000  # rows written between two progress reports
 
 
 @dataclass
 class ExportFile:
-    path: str  # a temporary file; the caller streams it and it is removed on close
+    path: str  # a temporary file: whoever takes it removes it
     filename: str
     rows: int
-    unmasked: bool
+    # An unmasked file's records shown in full: [[street id, how many, the id when one]].
+    unmasked: list[list] = field(default_factory=list)
+
+
+class _Written:
+    """Rows written so far, told to ``progress`` every ``PROGRESS_EVERY`` rows."""
+
+    def __init__(self, progress: Progress | None, total: int):
+        self.progress, self.total, self.next = progress, total, PROGRESS_EVERY
+        if progress:
+            progress(ExportPhase.WRITING, 0, total)
+
+    def at(self, rows: int) -> None:
+        if self.progress and rows >= self.next:
+            self.progress(ExportPhase.WRITING, rows, self.total)
+            self.next = rows + PROGRESS_EVERY
+
+
+def _reading(progress: Progress | None) -> None:
+    if progress:
+        progress(ExportPhase.READING, 0, 0)
 
 
 def _scoped_households(actor, filters: HouseholdFilters) -> QuerySet[Household]:
@@ -112,24 +137,35 @@ def _pii_allowed(actor, model, ids_qs: QuerySet) -> set[int]:
     )
 
 
-@transaction.atomic
-def _log_unmasking(actor, residents: Iterable[tuple[int, int]], reason: str) -> None:
+def _shown_in_full(pairs: Iterable[tuple[int, int]]) -> list[list]:
+    """(street, resident) pairs written unmasked as ``ExportFile.unmasked``."""
     by_street: dict[int, list[int]] = {}
-    for street_id, resident_id in residents:
+    for street_id, resident_id in pairs:
         by_street.setdefault(street_id, []).append(resident_id)
-    for street_id, ids in by_street.items():
+    return [
+        [street_id, len(ids), ids[0] if len(ids) == 1 else None]
+        for street_id, ids in sorted(by_street.items())
+    ]
+
+
+@transaction.atomic
+def record_unmasked_download(*, actor, unmasked: list[list], reason: str) -> None:
+    """One access-log row per street for a download of an unmasked file (the record
+    count; the record itself when there is one), as the page's unmasking is logged."""
+    for street_id, count, only_id in unmasked:
         record_pii_access(
             actor=actor,
             street_id=street_id,
             target_type="registry.resident",
-            target_ids=ids,
+            target_ids=[only_id] if only_id else None,
+            record_count=count,
             fields="id_number,phone",
             reason=reason,
             channel="export",
         )
 
 
-def _check_unmask(actor, reason: str | None) -> str:
+def check_unmask(actor, reason: str | None) -> str:
     """The cleaned reason when an unmasked export is asked for; refuses without view_pii."""
     reason = (reason or "").strip()
     if not perms.can(actor, perms.VIEW_PII):
@@ -220,23 +256,21 @@ def _person_cells(person: tuple, clear: bool, unmasked: list) -> list:
     ]
 
 
-@atomic_reads  # on the replica when the export page reads from it
-def households_export(
-    *, actor, filters: HouseholdFilters, unmask_reason: str | None = None
-) -> ExportFile:
-    """Households in the actor's export scope with one row per member, in the import
-    template's columns (an unmasked export imports again unchanged).
+@dataclass
+class _HouseholdData:
+    households: list[tuple]  # _HOUSEHOLD_COLUMNS, in address order
+    members: dict[int, list[tuple]]  # household id → _PERSON_COLUMNS, the head first
+    resident_tags: dict[int, list]
+    household_tags: dict[int, list]
+    clear_ids: set[int]  # households whose members' numbers are written in full
 
-    A fixed number of queries: the households (in address order), their members, and
-    the visible tags of both, each read as plain tuples.
-    """
-    perms.require(actor, rp.EXPORT)
-    reason = _check_unmask(actor, unmask_reason) if unmask_reason is not None else None
-    street_ids = perms.streets(actor, rp.VIEW)
-    tags = visible_tags(actor, street_ids)
+
+@atomic_reads
+def _read_households(actor, filters: HouseholdFilters, unmask: bool) -> _HouseholdData:
+    """Everything the household file shows: a fixed number of queries, plain tuples."""
+    tags = visible_tags(actor, perms.streets(actor, rp.VIEW))
     scoped = _scoped_households(actor, filters).prefetch_related(None)
     ids = scoped.values("pk")
-    clear_ids = _pii_allowed(actor, Household, ids) if reason else set()
     members: dict[int, list[tuple]] = {}
     people = (
         Resident.objects.filter(household__in=ids)
@@ -248,26 +282,44 @@ def households_export(
     for people_here in members.values():
         # The head's row first: on import, a 户主 row starts the next household of a dwelling.
         people_here.sort(key=lambda person: person[_RELATION] != Relation.HEAD)
-    resident_tags = _tag_map(
-        ResidentTag, "resident", tags, Resident.objects.filter(household__in=ids).values("pk")
+    return _HouseholdData(
+        households=list(scoped.values_list(*_HOUSEHOLD_COLUMNS).iterator(chunk_size=5000)),
+        members=members,
+        resident_tags=_tag_map(
+            ResidentTag, "resident", tags, Resident.objects.filter(household__in=ids).values("pk")
+        ),
+        household_tags=_tag_map(HouseholdTag, "household", tags, ids),
+        clear_ids=_pii_allowed(actor, Household, ids) if unmask else set(),
     )
-    household_tags = _tag_map(HouseholdTag, "household", tags, ids)
+
+
+def households_export(
+    *,
+    actor,
+    filters: HouseholdFilters,
+    unmask_reason: str | None = None,
+    progress: Progress | None = None,
+) -> ExportFile:
+    """Households in the actor's export scope with one row per member, in the import
+    template's columns (an unmasked export imports again unchanged)."""
+    perms.require(actor, rp.EXPORT)
+    reason = check_unmask(actor, unmask_reason) if unmask_reason is not None else None
+    _reading(progress)
+    data = _read_households(actor, filters, bool(reason))
+    total = sum(max(1, len(data.members.get(h[0], ()))) for h in data.households)
     with Workbook() as book:
         sheet = book.sheet(_("Households"), HOUSEHOLD_HEADERS, LEDGER_WIDTHS)
-        unmasked = _household_rows(sheet, scoped, members, resident_tags, household_tags, clear_ids)
-        if reason:
-            _log_unmasking(actor, unmasked, reason)
+        unmasked = _household_rows(sheet, data, _Written(progress, total))
         path = book.save()
-    return ExportFile(path, _filename(actor, _("households")), sheet.rows, bool(reason))
+    return ExportFile(path, _filename(actor, _("households")), sheet.rows, _shown_in_full(unmasked))
 
 
-def _household_rows(sheet, scoped, members, resident_tags, household_tags, clear_ids) -> list:
+def _household_rows(sheet, data: _HouseholdData, written: _Written) -> list:
     """Write one row per member (a household without members gets one row of its own);
     return the (street, resident) pairs written unmasked."""
     unmasked: list[tuple[int, int]] = []
-    for pk, compound, building, entrance, room, area, tenure in scoped.values_list(
-        *_HOUSEHOLD_COLUMNS
-    ).iterator(chunk_size=5000):
+    for pk, compound, building, entrance, room, area, tenure in data.households:
+        written.at(sheet.rows)
         place = [
             compound,
             building,
@@ -276,32 +328,24 @@ def _household_rows(sheet, scoped, members, resident_tags, household_tags, clear
             float(area) if area is not None else None,
             TENURE_LABEL.get(tenure, ""),
         ]
-        own_tags = household_tags.get(pk, [])
-        people_here = members.get(pk)
+        own_tags = data.household_tags.get(pk, [])
+        people_here = data.members.get(pk)
         if not people_here:
             sheet.append([*place, "", "", None, "", "", "", "", format_tags(own_tags)])
             continue
-        clear = pk in clear_ids
+        clear = pk in data.clear_ids
         for i, person in enumerate(people_here):
-            pairs = resident_tags.get(person[0], []) + (own_tags if i == 0 else [])
+            pairs = data.resident_tags.get(person[0], []) + (own_tags if i == 0 else [])
             sheet.append([*place, *_person_cells(person, clear, unmasked), format_tags(pairs)])
     return unmasked
 
 
 @atomic_reads
-def residents_export(
-    *, actor, filters: HouseholdFilters, unmask_reason: str | None = None
-) -> ExportFile:
-    """Residents in the actor's export scope, one row each (a fixed number of queries)."""
-    perms.require(actor, rp.EXPORT)
-    reason = _check_unmask(actor, unmask_reason) if unmask_reason is not None else None
-    street_ids = perms.streets(actor, rp.VIEW)
-    tags = visible_tags(actor, street_ids)
+def _read_residents(actor, filters: HouseholdFilters, unmask: bool):
+    """(rows, their visible tags, the residents whose numbers are written in full)."""
+    tags = visible_tags(actor, perms.streets(actor, rp.VIEW))
     scoped = _scoped_residents(actor, filters).prefetch_related(None)
     ids = scoped.values("pk")
-    clear_ids = _pii_allowed(actor, Resident, ids) if reason else set()
-    resident_tags = _tag_map(ResidentTag, "resident", tags, ids)
-    unmasked: list[tuple[int, int]] = []
     place = "household__" + _PLACE
     rows = scoped.values_list(
         *_PERSON_COLUMNS,
@@ -310,23 +354,44 @@ def residents_export(
         "household__dwelling__entrance__number",
         "household__dwelling__room",
     )
+    return (
+        list(rows.iterator(chunk_size=5000)),
+        _tag_map(ResidentTag, "resident", tags, ids),
+        _pii_allowed(actor, Resident, ids) if unmask else set(),
+    )
+
+
+def residents_export(
+    *,
+    actor,
+    filters: HouseholdFilters,
+    unmask_reason: str | None = None,
+    progress: Progress | None = None,
+) -> ExportFile:
+    """Residents in the actor's export scope, one row each (a fixed number of queries)."""
+    perms.require(actor, rp.EXPORT)
+    reason = check_unmask(actor, unmask_reason) if unmask_reason is not None else None
+    _reading(progress)
+    rows, resident_tags, clear_ids = _read_residents(actor, filters, bool(reason))
+    written = _Written(progress, len(rows))
+    unmasked: list[tuple[int, int]] = []
     with Workbook() as book:
         sheet = book.sheet(
             _("Residents"), RESIDENT_HEADERS, (10, 5, 12, 21, 15, 10, 8, 14, 8, 6, 8, 24)
         )
-        for *person, compound, building, entrance, room in rows.iterator(chunk_size=5000):
+        for *person, compound, building, entrance, room in rows:
+            written.at(sheet.rows)
             cells = _person_cells(tuple(person), person[0] in clear_ids, unmasked)
             address = [compound or "", building or "", entrance or "", room or ""]
             sheet.append([*cells, *address, format_tags(resident_tags.get(person[0], []))])
-        if reason:
-            _log_unmasking(actor, unmasked, reason)
         path = book.save()
-    return ExportFile(path, _filename(actor, _("residents")), sheet.rows, bool(reason))
+    return ExportFile(path, _filename(actor, _("residents")), sheet.rows, _shown_in_full(unmasked))
 
 
-def compounds_export(*, actor, q: str = "") -> ExportFile:
+def compounds_export(*, actor, q: str = "", progress: Progress | None = None) -> ExportFile:
     """Compounds in the actor's export scope with building and household counts."""
     perms.require(actor, rp.EXPORT)
+    _reading(progress)
     qs = perms.filter_to_scope(Compound.objects.all(), actor, rp.EXPORT)
     if q.strip():
         qs = qs.filter(Q(name__icontains=q.strip()) | Q(address__icontains=q.strip()))
@@ -338,9 +403,12 @@ def compounds_export(*, actor, q: str = "") -> ExportFile:
         )
         .order_by("name", "id")
     )
+    compounds = list(qs)
+    written = _Written(progress, len(compounds))
     with Workbook() as book:
         sheet = book.sheet(_("Compounds"), COMPOUND_HEADERS, (16, 24, 8, 8, 16, 16, 8, 8))
-        for compound in qs:
+        for compound in compounds:
+            written.at(sheet.rows)
             sheet.append(
                 [
                     compound.name,
@@ -354,7 +422,7 @@ def compounds_export(*, actor, q: str = "") -> ExportFile:
                 ]
             )
         path = book.save()
-    return ExportFile(path, _filename(actor, _("compounds")), sheet.rows, False)
+    return ExportFile(path, _filename(actor, _("compounds")), sheet.rows)
 
 
 TEMPLATE_NOTES = (
@@ -384,4 +452,4 @@ def template_file() -> ExportFile:
         for row in TEMPLATE_NOTES[1:]:
             notes.append(row)
         path = book.save()
-    return ExportFile(path, _("ledger-template") + ".xlsx", 0, False)
+    return ExportFile(path, _("ledger-template") + ".xlsx", 0)

@@ -13,12 +13,10 @@ other. Writes are bulk operations: a fixed number of queries per few thousand ro
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -45,6 +43,7 @@ from ..models import (
     ImportJob,
     ImportPhase,
     ImportStatus,
+    Progress,
     Resident,
     ResidentTag,
     Tag,
@@ -61,11 +60,7 @@ from .safety import LedgerFileError, check_workbook
 
 logger = logging.getLogger(__name__)
 
-# A progress report: (phase, rows done, rows in all).
-Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 1000  # rows read between two progress reports
-# A running job that reported no progress for this long was abandoned (its worker died).
-STALE = dt.timedelta(minutes=30)
 MAX_STORED_ERRORS = 1000
 MAX_STORED_CHANGES = 1000
 BATCH = 2000
@@ -174,8 +169,7 @@ def _copy_hashing(source, target) -> tuple[str, int]:
 
 def _refuse_if_busy(street_id: int) -> None:
     """Refuse while another import job of the street runs (and was not abandoned)."""
-    alive = timezone.now() - STALE
-    if ImportJob.objects.filter(street_id=street_id, running=True, progress_at__gt=alive).exists():
+    if ImportJob.objects.filter(ImportJob.alive(), street_id=street_id).exists():
         raise Conflict(
             _(
                 "Another ledger import is running in this street. Wait until it has "
@@ -227,19 +221,6 @@ def _store(*, actor, street_id: int, upload, filename: str) -> ImportJob:
     return job
 
 
-def _reporter(job_id: int, also: Progress | None = None) -> Progress:
-    """A progress callback that records the phase and rows on the job row."""
-
-    def report(phase: str, done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(
-            phase=phase, rows_done=done, rows_total=total, progress_at=timezone.now()
-        )
-        if also:
-            also(phase, done, total)
-
-    return report
-
-
 def run_preview(job_id: int, progress: Progress | None = None) -> ImportJob:
     """Check a stored upload (``_store``): what importing it would do, no registry row
     saved. A file refused by the checks is not kept; an unexpected error leaves the job
@@ -247,7 +228,7 @@ def run_preview(job_id: int, progress: Progress | None = None) -> ImportJob:
     job = ImportJob.objects.select_related("actor").get(pk=job_id)
     if not job.running or job.status != ImportStatus.CHECKING:
         return job
-    report = _reporter(job.pk, progress)
+    report = ImportJob.reporter(job.pk, progress)
     report(ImportPhase.READING, 0, 0)
     try:
         with tempfile.NamedTemporaryFile(prefix="linli-import-", suffix=".xlsx") as tmp:
@@ -331,7 +312,7 @@ def ledger_commit_start(*, actor, job_id: int, sha256: str) -> ImportJob:
 def run_commit(job_id: int, actor, sha256: str) -> ImportJob:
     """The worker's import of a job marked by ``ledger_commit_start``: ``ledger_commit``,
     with any refusal or error recorded on the job (``failure``; nothing was saved)."""
-    report = _reporter(job_id)
+    report = ImportJob.reporter(job_id)
     total = ImportJob.objects.get(pk=job_id).rows_total
     report(ImportPhase.SAVING, 0, total)
     failure = ""

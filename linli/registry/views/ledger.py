@@ -5,12 +5,15 @@ The preview and the commit run in the worker; the job's page shows their progres
 reloads itself while the job runs (the import page links to the actor's latest jobs).
 
 Import pages are for holders of ``registry.import`` only (404 for everyone else).
-Exports take the search page's query string (q, node, tag repeated, tenure); they are
-masked, unless the viewer holds ``view_pii`` and posts a reason (logged).
+Exports take the search page's query string (q, node, tag repeated, tenure) and are built
+by the worker too (``ledger.export_jobs``): asking for one shows its job page, which offers
+the file when it is made. They are masked, unless the viewer holds ``view_pii`` and gives a
+reason (each download of such a file is logged).
 """
 
 from __future__ import annotations
 
+import io
 import os
 
 from django import forms
@@ -24,17 +27,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from linli.core.db import reading_from_replica
 from linli.core.errors import LinliError
 from linli.grids import permissions as perms
 from linli.registry import permissions as rp
 
-from ..ledger.export import (
-    ExportFile,
-    compounds_export,
-    households_export,
-    residents_export,
-    template_file,
+from ..ledger.export import ExportFile, template_file
+from ..ledger.export_jobs import (
+    ExportRunning,
+    export_download,
+    export_job_get,
+    export_jobs_recent,
+    export_start,
 )
 from ..ledger.services import (
     import_job_get,
@@ -43,7 +46,7 @@ from ..ledger.services import (
     ledger_commit_start,
     ledger_upload,
 )
-from ..models import ImportStatus, Tenure
+from ..models import ExportKind, ImportStatus, Tenure
 from ..selectors.households import HouseholdFilters
 
 
@@ -66,15 +69,13 @@ class UploadForm(forms.Form):
             self.fields["street"].widget = forms.HiddenInput()
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def _file_response(export: ExportFile) -> FileResponse:
     handle = open(export.path, "rb")  # noqa: SIM115 - FileResponse closes it
     os.unlink(export.path)  # the open handle keeps the data until the response is sent
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=export.filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return FileResponse(handle, as_attachment=True, filename=export.filename, content_type=XLSX)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -125,7 +126,6 @@ def import_job(request, pk: int):
             "job": job,
             "counts": counts,
             "can_commit": job.status == ImportStatus.PREVIEWED and not job.running,
-            "percent": job.rows_done * 100 // job.rows_total if job.rows_total else 0,
             "committed": job.status == ImportStatus.COMMITTED,
             "errors_total": counts.get("errors_total", len(job.errors)),
         },
@@ -185,63 +185,101 @@ class UnmaskForm(forms.Form):
     )
 
 
-def _export(request, kind: str, build):
-    """GET: masked file. GET ?unmask=1: the reason form. POST: unmasked file, logged."""
+EXPORT_TITLES = {
+    ExportKind.HOUSEHOLDS: gettext_lazy("Export households (.xlsx)"),
+    ExportKind.RESIDENTS: gettext_lazy("Export residents (.xlsx)"),
+    ExportKind.COMPOUNDS: gettext_lazy("Export compounds (.xlsx)"),
+}
+
+
+def _export(request, kind: str):
+    """GET: what is exported, and a button; ``?unmask=1``: the reason form instead.
+    POST: the export is asked of the worker (masked, or unmasked with a reason) and its
+    page shown; while another of the actor's exports runs, that one is shown instead."""
     user = request.user
     perms.require(user, rp.EXPORT)
     params = request.GET
-    wants_form = request.method == "GET" and params.get("unmask") == "1"
-    if request.method == "POST" or wants_form:
-        if not perms.can(user, perms.VIEW_PII):
-            raise Http404
-        form = UnmaskForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                export = build(user, params, form.cleaned_data["reason"])
-            except LinliError as exc:
-                form.add_error("reason", exc.message)
-            else:
-                return _file_response(export)
-        query = params.copy()
-        query.pop("unmask", None)
-        return render(
-            request,
-            "registry/ledger/export_unmask.html",
-            {"form": form, "kind": kind, "query": query.urlencode()},
-            status=400 if form.errors else 200,
-        )
-    return _file_response(build(user, params, None))
+    unmask = params.get("unmask") == "1"
+    may_unmask = kind != ExportKind.COMPOUNDS and perms.can(user, perms.VIEW_PII)
+    if unmask and not may_unmask:
+        raise Http404
+    form = UnmaskForm(request.POST or None) if unmask else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            job = export_start(
+                actor=user,
+                kind=kind,
+                filters=filters_from_query(params),
+                reason=form.cleaned_data["reason"] if form else None,
+            )
+        except ExportRunning as exc:
+            messages.error(request, exc.message)
+            return redirect("registry:export_job", pk=exc.job.pk)
+        except LinliError as exc:  # the reason refused
+            if form is None:
+                raise
+            form.add_error("reason", exc.message)
+        else:
+            return redirect("registry:export_job", pk=job.pk)
+    query = params.copy()
+    query.pop("unmask", None)
+    return render(
+        request,
+        "registry/ledger/export_start.html",
+        {
+            "form": form,
+            "title": EXPORT_TITLES[ExportKind(kind)],
+            "query": query.urlencode(),
+            "may_unmask": may_unmask,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 @login_required
-@reading_from_replica()
 def export_households(request):
-    return _export(
-        request,
-        "households",
-        lambda user, params, reason: households_export(
-            actor=user, filters=filters_from_query(params), unmask_reason=reason
-        ),
-    )
+    return _export(request, ExportKind.HOUSEHOLDS)
 
 
 @login_required
-@reading_from_replica()
 def export_residents(request):
-    return _export(
+    return _export(request, ExportKind.RESIDENTS)
+
+
+@login_required
+def export_compounds(request):
+    return _export(request, ExportKind.COMPOUNDS)
+
+
+@login_required
+def export_list(request):
+    """The actor's latest exports, and buttons for the whole of their scope."""
+    return render(
         request,
-        "residents",
-        lambda user, params, reason: residents_export(
-            actor=user, filters=filters_from_query(params), unmask_reason=reason
-        ),
+        "registry/ledger/exports.html",
+        {
+            "recent": export_jobs_recent(request.user),
+            "titles": EXPORT_TITLES,
+            "keep_hours": settings.LINLI_EXPORT_KEEP_HOURS,
+        },
     )
 
 
 @login_required
-@reading_from_replica()
-def export_compounds(request):
-    perms.require(request.user, rp.EXPORT)
-    return _file_response(compounds_export(actor=request.user, q=request.GET.get("q", "")[:100]))
+def export_job(request, pk: int):
+    return render(
+        request, "registry/ledger/export_job.html", {"job": export_job_get(request.user, pk)}
+    )
+
+
+@login_required
+def export_file(request, pk: int):
+    job, data = export_download(request.user, pk)
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=job.filename, content_type=XLSX
+    )
+    response["Cache-Control"] = "private, no-store"  # personal data: no copy kept on the way
+    return response
 
 
 urlpatterns = [
@@ -249,7 +287,10 @@ urlpatterns = [
     path("ledger/import/template.xlsx", import_template, name="import_template"),
     path("ledger/import/<int:pk>/", import_job, name="import_job"),
     path("ledger/import/<int:pk>/commit/", import_commit, name="import_commit"),
-    path("ledger/export/households.xlsx", export_households, name="export_households"),
-    path("ledger/export/residents.xlsx", export_residents, name="export_residents"),
-    path("ledger/export/compounds.xlsx", export_compounds, name="export_compounds"),
+    path("ledger/export/", export_list, name="exports"),
+    path("ledger/export/households/", export_households, name="export_households"),
+    path("ledger/export/residents/", export_residents, name="export_residents"),
+    path("ledger/export/compounds/", export_compounds, name="export_compounds"),
+    path("ledger/export/<int:pk>/", export_job, name="export_job"),
+    path("ledger/export/<int:pk>/file/", export_file, name="export_file"),
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import resolve, reverse
 from openpyxl import Workbook
 
 from linli.core.pii import id_check_digit
@@ -50,6 +52,30 @@ def upload(data: bytes, name: str = "台账.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(
         name, data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
+
+
+def ask_export(client, kind="households", params=None, reason=None):
+    """Ask for an export as its page does (``reason``: with full numbers); the response."""
+    query = urlencode(params or {}, doseq=True)
+    if reason is not None:
+        query = f"{query}&unmask=1" if query else "unmask=1"
+    url = reverse(f"registry:export_{kind}")
+    return client.post(f"{url}?{query}", {} if reason is None else {"reason": reason})
+
+
+def job_pk(response) -> int:
+    """The export job a request for one was sent to."""
+    assert response.status_code == 302, response.status_code
+    return resolve(response["Location"]).kwargs["pk"]
+
+
+def export_bytes(client, kind="households", params=None, reason=None) -> bytes:
+    """Ask for an export, let the worker build it (at once in tests), download the file."""
+    response = client.get(
+        reverse("registry:export_file", args=[job_pk(ask_export(client, kind, params, reason))])
+    )
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
 
 
 def row(compound="雨泉花园", building="1号楼", entrance="1单元", room="303", name="马大爷",

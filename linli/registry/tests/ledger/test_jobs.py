@@ -162,7 +162,7 @@ def test_an_import_is_refused_while_another_job_runs_in_the_street(world, login,
 
 def test_an_abandoned_job_does_not_hold_the_street(world, login, held):
     _upload(login(world.cadre), world.street)
-    ImportJob.objects.update(progress_at=timezone.now() - services.STALE - dt.timedelta(1))
+    ImportJob.objects.update(progress_at=timezone.now() - ImportJob.STALE - dt.timedelta(1))
     assert _upload(login(world.admin), world.street).status_code == 302
 
 

@@ -26,7 +26,7 @@ from linli.registry.ledger.services import ledger_commit, ledger_preview
 from linli.registry.models import Household, ImportStatus, Relation, Resident, Tenure
 from linli.testing import english
 
-from .conftest import upload
+from .conftest import export_bytes, upload
 
 RESIDENT_STATE = (
     "pk", "name", "gender", "birth_date", "relation", "residence_status", "household_id",
@@ -54,9 +54,7 @@ def households_state(street) -> dict[int, str]:
 
 
 def export(client, **params) -> bytes:
-    response = client.get(reverse("registry:export_households"), params)
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
+    return export_bytes(client, params=params)
 
 
 def preview(actor, street, data: bytes):
