@@ -144,6 +144,8 @@ api.add_router("/campaigns", "linli.safety.api.campaigns_router")
 api.add_router("/inspections", "linli.safety.api.inspections_router")
 api.add_router("/hazards", "linli.safety.api.hazards_router")
 api.add_router("/notices", "linli.safety.api.notices_router")
+api.add_router("/facilities/charging", "linli.safety.api.charging_router")
+api.add_router("/facilities", "linli.safety.api.facilities_router")
 
 
 def unknown_route(request, path: str = ""):

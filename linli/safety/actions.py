@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.actions import Action, ActionRegistry
+from linli.core.workflow import Transition
 
 from . import forms as f
 from . import services
-from .machine import CAMPAIGNS, HAZARDS, NOTICES
-from .models import HazardStatus, NoticeStatus
+from .machine import CAMPAIGNS, CHARGING, HAZARDS, NOTICES
+from .models import ChargingSite, HazardStatus, NoticeStatus
 
 
 def _start(actor, d, data) -> str:
@@ -113,3 +116,40 @@ NOTICE_ACTIONS = ActionRegistry(
     ],
     system=("overdue",),  # the worker, past the deadline
 )
+
+
+@dataclass
+class ChargingContext:
+    """One charging site as one viewer sees it (the registry's context)."""
+
+    site: ChargingSite
+    actions: list[Transition]
+    owner_view: bool = False
+
+    @property
+    def row(self) -> ChargingSite:
+        return self.site
+
+
+def charging_context(actor, site: ChargingSite) -> ChargingContext:
+    return ChargingContext(site, CHARGING.allowed(actor, site))
+
+
+def _build(actor, c, data) -> str:
+    services.charging_build(actor=actor, site=c.site, **data)
+    return "build"
+
+
+def _reject(actor, c, data) -> str:
+    services.charging_reject(actor=actor, site=c.site, reason=data["reason"])
+    return "reject"
+
+
+CHARGING_ACTIONS = ActionRegistry(
+    CHARGING,
+    [
+        Action("build", _("It has been built"), ("build",), f.BuildForm, _build,
+               form_kwargs=lambda c: {"site": c.site}),
+        Action("reject", _("Not suitable here"), ("reject",), f.ReasonForm, _reject),
+    ],
+)  # fmt: skip

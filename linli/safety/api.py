@@ -44,7 +44,13 @@ from linli.grids import permissions as perms
 from . import forms as f
 from . import permissions as p
 from . import selectors, services
-from .actions import CAMPAIGN_ACTIONS, HAZARD_ACTIONS, NOTICE_ACTIONS
+from .actions import (
+    CAMPAIGN_ACTIONS,
+    CHARGING_ACTIONS,
+    HAZARD_ACTIONS,
+    NOTICE_ACTIONS,
+    charging_context,
+)
 from .models import Campaign, CampaignStatus, Hazard, HazardStatus, Inspection, Notice, NoticeStatus
 from .services import SiteRef
 
@@ -67,7 +73,7 @@ class SiteOut(Schema):
     grid_name: str
 
 
-class EventOut(Schema):
+class SafetyEventOut(Schema):
     at: dt.datetime
     verb: str
     label: str
@@ -115,7 +121,7 @@ class CampaignDetailOut(CampaignOut):
     items: list[TallyOut]
     summary: str
     actions: list[str]
-    events: list[EventOut]
+    events: list[SafetyEventOut]
 
 
 class CampaignPage(Schema):
@@ -158,7 +164,7 @@ class InspectionPage(Schema):
     items: list[InspectionOut]
 
 
-class ItemOut(Schema):
+class ChecklistItemOut(Schema):
     id: int
     label: str
     count_unit: str
@@ -183,7 +189,7 @@ class HazardOut(Schema):
 class HazardDetailOut(HazardOut):
     inspection: int | None
     actions: list[str]
-    events: list[EventOut]
+    events: list[SafetyEventOut]
 
 
 class HazardPage(Schema):
@@ -212,7 +218,7 @@ class NoticeDetailOut(NoticeOut):
     hazards: list[HazardOut]
     units: list[str]
     actions: list[str]
-    events: list[EventOut]
+    events: list[SafetyEventOut]
 
 
 class NoticePage(Schema):
@@ -462,7 +468,7 @@ def inspection_list(request, paging: Query[PageIn]):
     return page
 
 
-@inspections_router.get("/checklist", response={200: list[ItemOut], **ERRORS})
+@inspections_router.get("/checklist", response={200: list[ChecklistItemOut], **ERRORS})
 def inspection_checklist(request, site: Query[SiteIn]):
     """The items to fill in for a site (the campaign's checklist, or the street's)."""
     ref = _site_in(request.user, site, p.INSPECT)
@@ -612,4 +618,176 @@ action_routes(
     answer=_notice_detail,
     response={200: NoticeDetailOut, **ACTION_ERRORS},
     prefix="notice",
+)
+
+
+# --- facilities and e-bike charging ----------------------------------------------------------
+
+facilities_router = Router(tags=["safety inspections"])
+charging_router = Router(tags=["safety inspections"])
+
+
+class FacilityOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    location: str
+    quantity: int
+    compound: int | None
+    grid: int
+
+
+class FacilityPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[FacilityOut]
+
+
+class FacilityFilters(Schema):
+    kind: str = Field("", description="charging_pile, shed, fire_hydrant, extinguisher, ...")
+
+
+class ChargingSiteOut(Schema):
+    id: int
+    compound: int
+    kind: str
+    location: str
+    ports: int
+    status: str
+    status_label: str
+    reason: str
+    installer: str
+    installed_on: dt.date | None
+    cost_sharing: str
+    electricity: str
+    actions: list[str]
+
+
+class ChargingCompoundOut(Schema):
+    compound: int
+    name: str
+    ports: int
+    sheds: int
+    added_this_year: int
+    flying_wire_12_months: int
+    flying_wire_open: int
+    sites: list[ChargingSiteOut]
+
+
+@facilities_router.get("", response={200: FacilityPage, **ERRORS})
+def facility_list(request, paging: Query[PageIn], filters: Query[FacilityFilters]):
+    """The registry's facilities in your area (charging piles and sheds, fire equipment,
+    service stations), by kind and name."""
+    from linli.registry.models import Facility
+
+    perms.require(request.user, perms.PLACES_VIEW)
+    qs = perms.filter_to_scope(Facility.objects.all(), request.user, perms.PLACES_VIEW)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    page = page_slice(qs.order_by("kind", "name", "id"), paging)
+    page["items"] = [
+        {
+            "id": x.pk,
+            "kind": x.kind,
+            "kind_label": x.get_kind_display(),
+            "name": x.name,
+            "location": x.location,
+            "quantity": x.quantity,
+            "compound": x.compound_id,
+            "grid": x.grid_id,
+        }
+        for x in page.pop("rows")
+    ]
+    return page
+
+
+def _charging_site(actor, s) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "compound": s.compound_id,
+        "kind": s.kind,
+        "location": s.location,
+        "ports": s.ports,
+        "status": s.status,
+        "status_label": s.get_status_display(),
+        "reason": s.reason,
+        "installer": s.installer,
+        "installed_on": s.installed_on,
+        "cost_sharing": s.cost_sharing,
+        "electricity": s.electricity,
+        "actions": [a.slug for a in CHARGING_ACTIONS.offered(charging_context(actor, s))],
+    }
+
+
+@charging_router.get("", response={200: list[ChargingCompoundOut], **ERRORS})
+def charging_list(request):
+    """Per compound of your area: charging ports and sheds, ports added this year, 飞线充电
+    hazards in the last twelve months, and the charging sites proposed, built or turned down;
+    the compounds needing piles most first."""
+    perms.require(request.user, p.VIEW)
+    overview = selectors.charging_overview(request.user)
+    return [
+        {
+            "compound": r.compound.pk,
+            "name": r.compound.name,
+            "ports": r.ports,
+            "sheds": r.sheds,
+            "added_this_year": r.added,
+            "flying_wire_12_months": r.wires,
+            "flying_wire_open": r.wires_open,
+            "sites": [_charging_site(request.user, s) for s in r.sites],
+        }
+        for r in overview.rows
+    ]
+
+
+def _charging_context(request, pk: int):
+    from .models import ChargingSite
+
+    found = (
+        perms.filter_to_scope(ChargingSite.objects.all(), request.user, p.VIEW)
+        .select_related("compound")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return charging_context(request.user, found)
+
+
+@charging_router.post(
+    "",
+    response={201: ChargingSiteOut, **ACTION_ERRORS},
+    openapi_extra={"requestBody": form_request_body(f.ChargingForm)},
+)
+def charging_create(request):
+    """Propose a charging site: ``compound``, ``kind`` (piles, shed), ``location``, ``ports``."""
+    from linli.registry.models import Compound
+
+    actor = request.user
+    perms.require(actor, p.CHARGING)
+    compounds = perms.filter_to_scope(Compound.objects.all(), actor, p.CHARGING)
+    form = f.ChargingForm(request.POST, compounds=list(compounds.order_by("name")))
+    if not form.is_valid():
+        raise InvalidForm.from_form(form)
+    d = form.cleaned_data
+    site = services.charging_propose(
+        actor=actor,
+        compound=form.compounds[d["compound"]],
+        kind=d["kind"],
+        location=d["location"],
+        ports=d["ports"],
+    )
+    return Reply(201, _charging_site(actor, site))
+
+
+action_routes(
+    charging_router,
+    CHARGING_ACTIONS,
+    context=_charging_context,
+    answer=lambda request, pk: _charging_site(request.user, _charging_context(request, pk).site),
+    response={200: ChargingSiteOut, **ACTION_ERRORS},
+    prefix="charging_site",
 )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.forms import DateField, OnceForm, PhotosField
 
-from .models import HazardSource, Result, Severity, SiteKind
+from .models import ChargingKind, HazardSource, Result, Severity, SiteKind
 from .services import ItemInput
 
 TEXTAREA = {"rows": 3}
@@ -311,3 +311,37 @@ class ReinspectForm(forms.Form):
     def __init__(self, *args, hazards=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fixed"].choices = [(h.pk, f"{h.number} {h.description}") for h in hazards]
+
+
+class ChargingForm(forms.Form):
+    compound = forms.TypedChoiceField(label=_("Compound"), coerce=int)
+    kind = forms.ChoiceField(label=_("Piles or a shed"), choices=ChargingKind.choices)
+    location = forms.CharField(
+        label=_("Where exactly"), max_length=120,
+        help_text=_("For example: 上海路9号 两个单元中间"),
+    )  # fmt: skip
+    ports = forms.IntegerField(label=_("Charging ports"), min_value=1, max_value=500)
+
+    def __init__(self, *args, compounds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.compounds = {c.pk: c for c in compounds}
+        self.fields["compound"].choices = _choices(compounds)
+
+
+class BuildForm(forms.Form):
+    installed_on = DateField(label=_("Installed on"))
+    installer = forms.CharField(label=_("Installed by"), max_length=80)
+    ports = forms.IntegerField(label=_("Charging ports"), min_value=1, max_value=500)
+    cost_sharing = forms.CharField(
+        label=_("Cost sharing"), max_length=200, required=False,
+        help_text=_("For example: 电缆费用由街道和物业各承担一半"),
+    )  # fmt: skip
+    electricity = forms.CharField(
+        label=_("Electricity"), max_length=200, required=False,
+        help_text=_("For example: 扫码付费，物业代收电费"),
+    )  # fmt: skip
+
+    def __init__(self, *args, site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if site is not None:
+            self.fields["ports"].initial = site.ports

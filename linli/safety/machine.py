@@ -5,8 +5,17 @@ from __future__ import annotations
 from linli.core.workflow import Machine
 from linli.grids.permissions import authorize
 
-from .models import Campaign, CampaignEvent, Hazard, HazardEvent, HazardPhoto, Notice, NoticeEvent
-from .workflow import CAMPAIGN_FLOW, HAZARD_FLOW, NOTICE_FLOW
+from .models import (
+    Campaign,
+    CampaignEvent,
+    ChargingSite,
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    Notice,
+    NoticeEvent,
+)
+from .workflow import CAMPAIGN_FLOW, CHARGING_FLOW, HAZARD_FLOW, NOTICE_FLOW
 
 CAMPAIGNS = Machine(
     workflow=CAMPAIGN_FLOW,
@@ -31,4 +40,14 @@ NOTICES = Machine(
     subject_field="notice",
     authorize=authorize,
     related=("grid", "compound", "unit"),
+)
+# A charging site's history is its own columns (proposed, built or turned down, by whom is in
+# the change history): no timeline.
+CHARGING = Machine(
+    workflow=CHARGING_FLOW,
+    model=ChargingSite,
+    timeline=None,
+    subject_field="site",
+    authorize=authorize,
+    related=("compound",),
 )

@@ -539,3 +539,62 @@ class NoticeSettings(models.Model):
 
     def __str__(self) -> str:
         return self.authority
+
+
+# --- e-bike charging -------------------------------------------------------------------------
+
+
+class ChargingKind(models.TextChoices):
+    PILES = "piles", _("Charging piles")  # 充电桩
+    SHED = "shed", _("Charging shed")  # 充电车棚
+
+
+class ChargingStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")  # 拟选址
+    BUILT = "built", _("Built")  # 已建成
+    REJECTED = "rejected", _("Not suitable")  # 不宜安装
+
+
+class ChargingSite(StreetOwned):
+    """A place for e-bike charging at a compound, from the proposal to the piles built: where,
+    how many ports, and when built who installed it, how the cost was shared and how the
+    electricity is paid for; a place found unsuitable keeps why ("燃气管道在下方，不宜安装").
+    Built, it is also a facility of the registry (``facility``)."""
+
+    compound = models.ForeignKey(
+        "registry.Compound", on_delete=models.PROTECT, related_name="+", verbose_name=_("compound")
+    )
+    grid = models.ForeignKey(GridNode, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=6, choices=ChargingKind.choices)
+    location = models.CharField(_("where"), max_length=120)
+    ports = models.PositiveSmallIntegerField(_("charging ports"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChargingStatus.choices, default=ChargingStatus.PROPOSED
+    )
+    reason = models.CharField(_("why not here"), max_length=200, blank=True)
+    installer = models.CharField(_("installed by"), max_length=80, blank=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    cost_sharing = models.CharField(_("cost sharing"), max_length=200, blank=True)
+    electricity = models.CharField(_("electricity"), max_length=200, blank=True)
+    facility = models.OneToOneField(
+        "registry.Facility", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = ScopeSpec(node="grid", unit="compound__property_company")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["street", "grid", "status"]),
+            models.Index(fields=["street", "compound"]),
+        ]
+        ordering = ["compound", "-proposed_at"]
+        verbose_name = _("charging site")
+        verbose_name_plural = _("charging sites")
+
+    def __str__(self) -> str:
+        return self.location

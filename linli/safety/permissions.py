@@ -1,6 +1,7 @@
 """Who may do what in safety inspections (declared with the scope engine).
 
 * street admins and cadres run campaigns (targets, checklists, closing) in their area;
+* street admins and cadres plan e-bike charging sites (proposed, built, not suitable);
 * node staff (street admin, cadre, grid worker) inspect the sites of their subtree, raise
   and put right hazards, issue notices and re-inspect;
 * volunteers and building leaders report a hazard they see on patrol (飞线充电);
@@ -19,13 +20,14 @@ INSPECT = "safety.inspect"  # record inspections, raise, fix and dismiss hazards
 NOTICES = "safety.notices"  # issue notices, re-inspect, escalate, suspend
 ACKNOWLEDGE = "safety.acknowledge"  # record that the responsible person signed for it
 REPORT = "safety.report"  # report a hazard seen on patrol
+CHARGING = "safety.charging"  # propose, build or turn down e-bike charging sites
 
 _STAFF = [VIEW, INSPECT, NOTICES, ACKNOWLEDGE, REPORT]
 
 declare(
     {
-        Role.STREET_ADMIN: [*_STAFF, CAMPAIGNS],
-        Role.CADRE: [*_STAFF, CAMPAIGNS],
+        Role.STREET_ADMIN: [*_STAFF, CAMPAIGNS, CHARGING],
+        Role.CADRE: [*_STAFF, CAMPAIGNS, CHARGING],
         Role.GRID_WORKER: _STAFF,
         Role.UNIT_STAFF: {VIEW: UNIT_REACH, ACKNOWLEDGE: UNIT_REACH},
         Role.VOLUNTEER: {REPORT: NODE_REACH},

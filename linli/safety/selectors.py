@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -401,3 +402,105 @@ def my_open_work(actor) -> dict[str, int]:
         "hazards": hazards(actor, status="open").count(),
         "due": notices(actor, status="open").filter(reinspect_on__lte=soon).count(),
     }
+
+
+# --- e-bike charging -------------------------------------------------------------------------
+
+FLYING_WIRE = "飞线充电"  # the checklist item whose hazards show where piles are needed
+
+
+@dataclass
+class ChargingRow:
+    """One compound: charging ports and sheds the registry holds, ports added this year,
+    飞线充电 hazards in the last twelve months (and still open), and its charging sites."""
+
+    compound: Compound
+    ports: int = 0
+    sheds: int = 0
+    added: int = 0
+    wires: int = 0
+    wires_open: int = 0
+    sites: list = field(default_factory=list)
+
+
+@dataclass
+class ChargingOverview:
+    rows: list[ChargingRow]
+    by_neighbourhood: list[tuple[str, int, int, int]]  # name, ports, added this year, wires
+    months: list[tuple[str, int]]  # 飞线充电 hazards per month, the last twelve
+    year: int
+
+
+def _month_start(day: dt.date, back: int) -> dt.date:
+    """The first day of the month ``back`` months before ``day``'s."""
+    years, month = divmod(day.month - 1 - back, 12)
+    return dt.date(day.year + years, month + 1, 1)
+
+
+def charging_overview(actor) -> ChargingOverview:
+    """Per compound of the actor's area; a few grouped queries, whatever the area's size."""
+    from linli.registry.models import Facility, FacilityKind
+
+    from .models import ChargingSite, ChargingStatus
+
+    today = sla.local_date(timezone.now())
+    months = [_month_start(today, back) for back in range(11, -1, -1)]  # the last twelve
+    since = months[0]
+    compounds = list(
+        perms.filter_to_scope(Compound.objects.all(), actor, p.VIEW)
+        .select_related("grid")
+        .order_by("name")
+    )
+    rows = {c.pk: ChargingRow(c) for c in compounds}
+    facilities = Facility.objects.filter(
+        compound_id__in=rows, kind__in=[FacilityKind.CHARGING_PILE, FacilityKind.SHED]
+    )
+    for compound_id, kind, n in facilities.values_list("compound_id", "kind").annotate(
+        n=Sum("quantity")
+    ):
+        if kind == FacilityKind.CHARGING_PILE:
+            rows[compound_id].ports = n or 0
+        else:
+            rows[compound_id].sheds = n or 0
+    sites = ChargingSite.objects.filter(compound_id__in=rows).order_by("-proposed_at")
+    for site in sites:
+        rows[site.compound_id].sites.append(site)
+        if (
+            site.status == ChargingStatus.BUILT
+            and site.installed_on
+            and (site.installed_on.year == today.year)
+        ):
+            rows[site.compound_id].added += site.ports
+    wires = Hazard.objects.filter(
+        compound_id__in=rows, item__label=FLYING_WIRE, raised_at__date__gte=since
+    )
+    for compound_id, n, still in wires.values_list("compound_id").annotate(
+        n=Count("id"), still=Count("id", filter=Q(status__in=OPEN_HAZARDS))
+    ):
+        rows[compound_id].wires, rows[compound_id].wires_open = n, still
+    per_month = {
+        timezone.localtime(month).date(): n
+        for month, n in wires.annotate(month=TruncMonth("raised_at"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .values_list("month", "n")
+    }
+    series = [(f"{m:%Y-%m}", per_month.get(m, 0)) for m in months]
+    parents = {
+        g.pk: g
+        for g in GridNode.objects.filter(
+            path__in={c.grid.path[: -GridNode.steplen] for c in compounds}
+        )
+    }
+    by_path = {g.path: g.name for g in parents.values()}
+    totals: dict[str, list[int]] = {}
+    for row in rows.values():
+        name = by_path.get(row.compound.grid.path[: -GridNode.steplen], row.compound.grid.name)
+        t = totals.setdefault(name, [0, 0, 0])
+        t[0] += row.ports
+        t[1] += row.added
+        t[2] += row.wires
+    ordered = sorted(rows.values(), key=lambda r: (-r.wires_open, -r.wires, r.compound.name))
+    return ChargingOverview(
+        ordered, [(n, t[0], t[1], t[2]) for n, t in sorted(totals.items())], series, today.year
+    )

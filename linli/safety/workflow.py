@@ -12,6 +12,11 @@ Hazard (a failed item, or one reported on patrol)::
       ╰─notify (a notice names it)──▶ notified ──cleared (回头看: put right)──▶ fixed
                                           ╲escalate (回头看 failed, or overdue)──▶ escalated ──cleared──▶ fixed
 
+Charging site (e-bike charging at a compound)::
+
+    proposed ──build──▶ built
+      ╲reject (not suitable here: the reason)
+
 Notice::
 
     issued ──acknowledge──▶ acknowledged
@@ -29,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core.workflow import Workflow, step
 
 from . import permissions as p
-from .models import CampaignStatus, HazardStatus, NoticeStatus
+from .models import CampaignStatus, ChargingStatus, HazardStatus, NoticeStatus
 
 CAMPAIGN_FLOW = Workflow(
     statuses=CampaignStatus,
@@ -83,5 +88,16 @@ NOTICE_FLOW = Workflow(
         step("suspend", {NoticeStatus.ESCALATED}, NoticeStatus.SUSPENSION, p.NOTICES,
              _("Order to suspend business"),
              _("Recorded: the site is to suspend business until it is put right (责令停业整顿).")),
+    ],
+)  # fmt: skip
+
+CHARGING_FLOW = Workflow(
+    statuses=ChargingStatus,
+    subject=_("charging site"),
+    transitions=[
+        step("build", {ChargingStatus.PROPOSED}, ChargingStatus.BUILT, p.CHARGING, _("Built"),
+             _("Recorded as built: the compound's facilities count it.")),
+        step("reject", {ChargingStatus.PROPOSED}, ChargingStatus.REJECTED, p.CHARGING,
+             _("Not suitable here"), _("Recorded as not suitable, with the reason.")),
     ],
 )  # fmt: skip

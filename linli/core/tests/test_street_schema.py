@@ -71,6 +71,7 @@ UNIQUE_EXCEPTIONS = {
     ("safety.target", "safety_target_unit_once"): "per campaign",
     ("safety.target", "safety_target_area_once"): "per campaign",
     ("safety.itemresult", "safety_result_once"): "per inspection",
+    ("safety.chargingsite", "field:facility"): "one site per facility",
     ("volunteering.team", "field:unit"): "per unit",
     ("volunteering.volunteerorder", "field:work_order"): "per work order",
     # Random tokens: unique by chance in practice, and Open311 looks one up with the

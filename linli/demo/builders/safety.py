@@ -63,12 +63,28 @@ def _aware(day: dt.date, hour: int = 0) -> dt.datetime:
 def _sites(ctx: DemoContext) -> list[Unit]:
     nodes = ctx.nodes
     made = Unit.objects.bulk_create(
-        [Unit(street=ctx.street, kind=UnitKind.RENTAL_SITE, name=name, node=nodes[grid],
-              address=name.split(" ")[0] if " " in name else "", contact_name=ctx.faker.name())
-         for name, grid in RENTAL_SITES]
-        + [Unit(street=ctx.street, kind=UnitKind.ENTERPRISE, name=name, node=nodes[grid],
-                contact_name=ctx.faker.name()) for name, grid in ENTERPRISES]
-    )  # fmt: skip
+        [
+            Unit(
+                street=ctx.street,
+                kind=UnitKind.RENTAL_SITE,
+                name=name,
+                node=nodes[grid],
+                address=name.split(" ")[0] if " " in name else "",
+                contact_name=ctx.faker.name(),
+            )
+            for name, grid in RENTAL_SITES
+        ]
+        + [
+            Unit(
+                street=ctx.street,
+                kind=UnitKind.ENTERPRISE,
+                name=name,
+                node=nodes[grid],
+                contact_name=ctx.faker.name(),
+            )
+            for name, grid in ENTERPRISES
+        ]
+    )
     for unit in made:
         ctx.units[unit.name] = unit
     return list(Unit.objects.filter(street=ctx.street, kind=UnitKind.RENTAL_SITE).order_by("name"))
@@ -101,12 +117,13 @@ def _answers(ctx: DemoContext, items, *, risky: bool, force: set[str] = frozense
             services.ItemInput(
                 item=item,
                 result=Result.HAZARD if hazard else Result.NA if na else Result.OK,
-                count=count, note=found if hazard else "",
+                count=count,
+                note=found if hazard else "",
                 severity=Severity.MAJOR if item.label == "擅自搭建隔层" else Severity.MINOR,
                 fixed_on_spot=on_spot,
                 after_photos=[_photo(ctx, "after")] if on_spot else [],
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -121,13 +138,17 @@ def _inspect_all(ctx, campaign, items, sites, inspectors, start: dt.datetime, da
         force = {"擅自搭建隔层", "通道堆物", "消防设施设备维护"} if n == 0 and risky else set()
         done.append(
             services.inspection_record(
-                actor=inspectors.get(site.grid.pk, ctx.users["admin"]), site=site,
-                campaign=campaign, items=_answers(ctx, items, risky=risky, force=force),
-                night=night, units=list(campaign.units.all()),
+                actor=inspectors.get(site.grid.pk, ctx.users["admin"]),
+                site=site,
+                campaign=campaign,
+                items=_answers(ctx, items, risky=risky, force=force),
+                night=night,
+                units=list(campaign.units.all()),
                 members="张宇、李坚、派出所民警、城管队员" if risky else "网格长、物业经理",
-                inspected_at=at, at=at,
+                inspected_at=at,
+                at=at,
             )
-        )  # fmt: skip
+        )
     return done
 
 
@@ -142,10 +163,14 @@ def _notices(ctx, inspections, inspectors, *, reinspect: bool, last_fails: bool)
         at = inspection.inspected_at + H
         actor = inspectors.get(inspection.grid_id, ctx.users["admin"])
         notice = services.notice_issue(
-            actor=actor, hazards=open_hazards, responsible=inspection.unit.contact_name or "负责人",
-            deadline=(at + 7 * DAY).date(), reinspect_on=(at + 6 * DAY).date(),
-            units=list(inspection.units.all()), at=at,
-        )  # fmt: skip
+            actor=actor,
+            hazards=open_hazards,
+            responsible=inspection.unit.contact_name or "负责人",
+            deadline=(at + 7 * DAY).date(),
+            reinspect_on=(at + 6 * DAY).date(),
+            units=list(inspection.units.all()),
+            at=at,
+        )
         services.notice_acknowledge(
             actor=actor, notice=notice, signed_by=notice.responsible, at=at + 10 * MINUTE
         )
@@ -158,15 +183,21 @@ def _notices(ctx, inspections, inspectors, *, reinspect: bool, last_fails: bool)
         failing = last_fails and i == len(made) - 1
         fixed = {h.pk for h in hazards[: 1 if failing else None]}
         services.notice_reinspect(
-            actor=actor, notice=notice, fixed=fixed, at=at, members="张宇、李坚",
+            actor=actor,
+            notice=notice,
+            fixed=fixed,
+            at=at,
+            members="张宇、李坚",
             note="隔层仍未拆除" if failing else "经复查，隐患已整改到位",
             photos=[_photo(ctx, "recheck")],
-        )  # fmt: skip
+        )
         if failing:
             services.notice_suspend(
-                actor=ctx.users["admin"], notice=notice, at=at + 2 * DAY,
+                actor=ctx.users["admin"],
+                notice=notice,
+                at=at + 2 * DAY,
                 note="经联合检查组研究，责令该场所停业整顿，整改到位后方可恢复经营。",
-            )  # fmt: skip
+            )
     return made
 
 
@@ -187,13 +218,23 @@ def build_safety(ctx: DemoContext) -> None:
     # 1. The finished 三清四查 campaign, two months back.
     start = anchor - 62 * DAY
     done = services.campaign_create(
-        actor=admin, name="疫情防控期间“三清四查”", node=street, starts_on=start.date(),
-        ends_on=(start + 30 * DAY).date(), checklist=checklist,
-        target_kinds=["compound", "rental_site"], lead_unit=units["社区平安办"],
-        units=[units["宝山路派出所"], units["社区管理办"], units["宝山路街道城管中队"],
-               units["慧海物业"]],
-        leader="街道党工委副书记张宇", at=start - 3 * DAY,
-    )  # fmt: skip
+        actor=admin,
+        name="疫情防控期间“三清四查”",
+        node=street,
+        starts_on=start.date(),
+        ends_on=(start + 30 * DAY).date(),
+        checklist=checklist,
+        target_kinds=["compound", "rental_site"],
+        lead_unit=units["社区平安办"],
+        units=[
+            units["宝山路派出所"],
+            units["社区管理办"],
+            units["宝山路街道城管中队"],
+            units["慧海物业"],
+        ],
+        leader="街道党工委副书记张宇",
+        at=start - 3 * DAY,
+    )
     services.targets_add(actor=admin, campaign=done, kinds=["compound", "rental_site"])
     done = services.campaign_start(actor=admin, campaign=done, at=start)
     inspections = _inspect_all(ctx, done, items, everything, inspectors, start, 20)
@@ -208,12 +249,18 @@ def build_safety(ctx: DemoContext) -> None:
     # 2. The winter campaign under way: half the sites so far, notices still open.
     start = anchor - 12 * DAY
     winter = services.campaign_create(
-        actor=admin, name="冬季消防安全大检查", node=street, starts_on=start.date(),
-        ends_on=(anchor + 20 * DAY).date(), checklist=checklist,
-        target_kinds=["compound", "rental_site", "enterprise"], lead_unit=units["街道安委办"],
+        actor=admin,
+        name="冬季消防安全大检查",
+        node=street,
+        starts_on=start.date(),
+        ends_on=(anchor + 20 * DAY).date(),
+        checklist=checklist,
+        target_kinds=["compound", "rental_site", "enterprise"],
+        lead_unit=units["街道安委办"],
         units=[units["宝山路派出所"], units["宝山路街道城管中队"]],
-        leader="街道安委办主任", at=start - DAY,
-    )  # fmt: skip
+        leader="街道安委办主任",
+        at=start - DAY,
+    )
     services.targets_add(
         actor=admin, campaign=winter, kinds=["compound", "rental_site", "enterprise"]
     )
@@ -231,12 +278,76 @@ def build_safety(ctx: DemoContext) -> None:
         services.hazard_report(
             actor=volunteer if n == 0 else inspectors.get(compound.grid_id, admin),
             site=services.compound_site(compound),
-            description=["3号楼楼道有电线从窗口拉下给电动车充电", "地下车库电动车集中充电无人看管",
-                         "架空层堆放废旧家具"][n],
+            description=[
+                "3号楼楼道有电线从窗口拉下给电动车充电",
+                "地下车库电动车集中充电无人看管",
+                "架空层堆放废旧家具",
+            ][n],
             item=next(i for i in items if i.label == ("飞线充电" if n < 2 else "公共区域堆物")),
             source=HazardSource.VOLUNTEER if n == 0 else HazardSource.PATROL,
-            photos=[_photo(ctx, "patrol")], at=anchor - (n + 1) * DAY,
-        )  # fmt: skip
+            photos=[_photo(ctx, "patrol")],
+            at=anchor - (n + 1) * DAY,
+        )
+    # 4. E-bike charging: a place turned down (a gas pipe beneath it), piles between two
+    # entrances and a shed built this year (70 ports added), one more place proposed.
+    year_start = dt.date(ctx.today.year, 1, 1)
+    first, second, third = compounds[0], compounds[1], compounds[2]
+    west = services.charging_propose(
+        actor=admin,
+        compound=first,
+        kind="piles",
+        location="西边靠围墙处",
+        ports=40,
+        at=anchor - 60 * DAY,
+    )
+    services.charging_reject(
+        actor=admin, site=west, reason="燃气管道在下方，不宜安装", at=anchor - 55 * DAY
+    )
+    middle = services.charging_propose(
+        actor=admin,
+        compound=first,
+        kind="piles",
+        location="两个单元中间",
+        ports=40,
+        at=anchor - 54 * DAY,
+    )
+    built_on = max(year_start, (anchor - 20 * DAY).date())
+    services.charging_build(
+        actor=admin,
+        site=middle,
+        installed_on=built_on,
+        installer="市北供电公司",
+        ports=40,
+        cost_sharing="电缆费用由街道和物业共同承担",
+        electricity="扫码付费，物业代收电费",
+        at=anchor - 20 * DAY,
+    )
+    shed = services.charging_propose(
+        actor=admin,
+        compound=second,
+        kind="shed",
+        location="3号楼北侧空地",
+        ports=30,
+        at=anchor - 90 * DAY,
+    )
+    services.charging_build(
+        actor=admin,
+        site=shed,
+        installed_on=max(year_start, (anchor - 45 * DAY).date()),
+        installer="港丽物业",
+        ports=30,
+        cost_sharing="街道补贴一半",
+        electricity="按次计费",
+        at=anchor - 45 * DAY,
+    )
+    services.charging_propose(
+        actor=admin,
+        compound=third,
+        kind="piles",
+        location="架空层东侧",
+        ports=20,
+        at=anchor - 3 * DAY,
+    )
     ctx.log(
         f"safety: 2 campaigns, {Hazard.objects.filter(street=street).count()} hazards, "
         f"{len(rentals)} rental sites"

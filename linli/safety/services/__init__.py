@@ -8,6 +8,7 @@ from .campaigns import (
     target_remove,
     targets_add,
 )
+from .charging import charging_build, charging_propose, charging_reject
 from .checklists import checklist_create, default_checklist, items_text
 from .inspections import (
     OPEN_STATES,
@@ -47,6 +48,9 @@ __all__ = [
     "campaign_close",
     "campaign_create",
     "campaign_start",
+    "charging_build",
+    "charging_propose",
+    "charging_reject",
     "checklist_create",
     "checklist_items",
     "compound_site",
