@@ -13,6 +13,7 @@ urlpatterns = [
     path("workorders/", include("linli.workorders.urls")),
     path("volunteering/", include("linli.volunteering.urls")),
     path("points/", include("linli.points.urls")),
+    path("outreach/", include("linli.outreach.urls")),
     path("open311/v2/", include("linli.workorders.open311")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<path>.*)$", unknown_route),

@@ -140,6 +140,8 @@ api.add_router("/orders", "linli.volunteering.api.router")
 api.add_router("/claims", "linli.volunteering.api.claims_router")
 api.add_router("/points", "linli.points.api.router")
 api.add_router("/store", "linli.points.api.store_router")
+api.add_router("/distributions", "linli.outreach.api.router")
+api.add_router("/drills", "linli.outreach.api.drills_router")
 
 
 def unknown_route(request, path: str = ""):

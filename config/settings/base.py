@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "linli.workorders",
     "linli.points",
     "linli.volunteering",
+    "linli.outreach",
     "linli.demo",
     "django.contrib.admin",
     "django.contrib.auth",
