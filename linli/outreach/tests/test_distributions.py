@@ -39,7 +39,9 @@ def test_a_neighbourhood_is_stored_as_its_grids_and_started_at_once(
             actor=w.cadre, item=Item.BOOKLET, name="读本", starts_on=TODAY, ends_on=TODAY,
             nodes=[w.nbh_a], open_now=True, at=T0,
         )  # fmt: skip
-    told = set(Notification.objects.filter(kind="outreach.opened").values_list("user_id", flat=True))
+    told = set(
+        Notification.objects.filter(kind="outreach.opened").values_list("user_id", flat=True)
+    )
     assert told == {w.grid_a1_worker.pk}
 
 
@@ -206,11 +208,15 @@ def test_coverage_by_grid_building_entrance_and_the_households_not_reached(out):
     # The building leader sees their building only; the grid worker their grid.
     mine = selectors.coverage(w.leader, w.blankets, selectors.BUILDING)
     assert [(b.label, b.total) for b in mine.rows] == [("雨泉花园 1号楼", 3)]
-    assert [t.label for t in selectors.coverage(w.grid_a1_worker, w.blankets).rows] == ["三宝第一网格"]
+    assert [t.label for t in selectors.coverage(w.grid_a1_worker, w.blankets).rows] == [
+        "三宝第一网格"
+    ]
     page = selectors.missing_households(w.cadre, w.blankets)
     assert [h.pk for h in page.rows] == [w.hh_a1b.pk, third.pk]
     assert page.rows[0].last_try is not None and page.rows[1].last_try is None
-    assert [h.pk for h in selectors.missing_households(w.cadre, w.blankets, grid=w.grid_a2.pk).rows] == []
+    assert [
+        h.pk for h in selectors.missing_households(w.cadre, w.blankets, grid=w.grid_a2.pk).rows
+    ] == []
     totals = selectors.totals_for(w.cadre, [w.blankets])[w.blankets.pk]
     assert (totals.total, totals.handed, totals.refused, totals.not_home) == (4, 1, 1, 1)
 
