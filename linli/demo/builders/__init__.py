@@ -17,7 +17,7 @@ from linli.accounts.models import User
 from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment
 from linli.registry.models import Building, Household, Resident
 
-from . import registry, volunteering, workorders
+from . import outreach, registry, volunteering, workorders
 from .context import DEMO_PASSWORD, STREET_CODE, DemoContext
 
 BUILDERS: list[Callable[[DemoContext], None]] = [
@@ -29,6 +29,7 @@ BUILDERS: list[Callable[[DemoContext], None]] = [
     registry.build_derived_tags,
     workorders.build_workorders,
     volunteering.build_volunteering,
+    outreach.build_outreach,
 ]
 
 # The demo logins in the order they are printed; all use DEMO_PASSWORD.
