@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.api import MAX_ID
 from linli.core.forms import DateField, OnceForm, PhotoPicker
 
 from .models import DrillKind, Item, Outcome
@@ -86,7 +87,7 @@ class VisitForm(OnceForm):
     """One visit at a household's door (the phone's buttons, the household's own form and
     the API). Sent twice with the same token, it records one visit."""
 
-    household = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    household = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     outcome = forms.ChoiceField(
         label=_("At the door"), choices=Outcome.choices, widget=forms.RadioSelect
     )
@@ -102,7 +103,10 @@ class VisitForm(OnceForm):
         super().__init__(*args, **kwargs)
         if members is None:  # the API: any resident id, checked by the service
             self.fields["recipient"] = forms.IntegerField(
-                label=_("Handed to (resident id, optional)"), min_value=1, required=False
+                label=_("Handed to (resident id, optional)"),
+                min_value=1,
+                max_value=MAX_ID,
+                required=False,
             )
         else:
             self.fields["recipient"].choices = [("", "—")] + [(m.pk, m.name) for m in members]

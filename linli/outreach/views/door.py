@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import LinliError
@@ -22,9 +23,9 @@ from .. import selectors, services
 from ..models import DistributionStatus, Outcome
 
 SAID = {
-    Outcome.HANDED: _("%(address)s: handed over."),
-    Outcome.REFUSED: _("%(address)s: refused, recorded."),
-    Outcome.NOT_HOME: _("%(address)s: nobody at home, visit again."),
+    Outcome.HANDED: gettext_lazy("%(address)s: handed over."),
+    Outcome.REFUSED: gettext_lazy("%(address)s: refused, recorded."),
+    Outcome.NOT_HOME: gettext_lazy("%(address)s: nobody at home, visit again."),
 }
 
 
@@ -94,7 +95,7 @@ def _record(request, d, form) -> bool:
         messages.error(request, exc.message)
         return False
     address = visit.household.dwelling.address
-    messages.success(request, SAID[Outcome(visit.outcome)] % {"address": address})
+    messages.success(request, str(SAID[Outcome(visit.outcome)]) % {"address": address})
     return True
 
 
