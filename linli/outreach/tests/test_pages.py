@@ -103,6 +103,13 @@ def test_at_the_door_one_tap_a_resent_form_and_a_second_handout(out, login):
         c.post(url, {"household": w.hh_a2.pk, "outcome": "handed", "form_token": "x"}).status_code
         == 404
     )
+    admin = login(w.admin)  # a household of the admin's, outside the distribution: a message
+    r = admin.post(
+        url, {"household": w.hh_b1.pk, "outcome": "handed", "form_token": "y"}, follow=True
+    )
+    assert r.redirect_chain[-1][0] == reverse("outreach:door_distribution", args=[w.blankets.pk])
+    assert 'class="msg msg-error"' in r.content.decode()
+    c = login(w.leader)
     # The household's own page: two, to a member.
     h = reverse("outreach:door_household", args=[w.blankets.pk, w.hh_a1b.pk])
     assert c.get(h).status_code == 200
@@ -154,6 +161,7 @@ def test_drill_pages_panels_and_compliance(out, login):
         == 404
     )
     staff = login(w.factory_staff)
+    assert staff.get(reverse("outreach:board")).url == reverse("outreach:drills")
     assert staff.get(reverse("outreach:drills")).status_code == 200
     assert staff.get(reverse("outreach:compliance")).status_code == 404
 

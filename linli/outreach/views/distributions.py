@@ -35,8 +35,8 @@ def _int(value) -> int | None:
 def board(request):
     """Distributions in one's area, each with its coverage; the drills' figures beside."""
     perms.require(request.user, p.VIEW)
-    if not perms.can(request.user, p.MANAGE) and perms.can(request.user, p.RECORD):
-        return redirect("outreach:door")
+    if not perms.can(request.user, p.MANAGE):  # the phone's handout, or the trainings
+        return redirect("outreach:door" if perms.can(request.user, p.RECORD) else "outreach:drills")
     status = request.GET.get("status", "")
     status = status if status in DistributionStatus.values else ""
     rows = list(selectors.distributions(request.user, status=status)[:100])

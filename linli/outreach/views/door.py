@@ -110,9 +110,14 @@ def door_record(request, pk: int):
     else:
         _record(request, d, form)
     household = form.cleaned_data.get("household") if form.is_valid() else None
-    if household:
-        h = selectors.door_household(request.user, d, household)
-        return redirect("outreach:door_entrance", pk=pk, entrance=h.dwelling.entrance_id)
+    entrance = (
+        selectors.scoped_households(request.user)
+        .filter(pk=household or 0, grid_id__in=selectors.area_grid_ids(d))
+        .values_list("dwelling__entrance_id", flat=True)
+        .first()
+    )
+    if entrance:
+        return redirect("outreach:door_entrance", pk=pk, entrance=entrance)
     return redirect("outreach:door_distribution", pk=pk)
 
 
