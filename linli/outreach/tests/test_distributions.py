@@ -232,3 +232,31 @@ def test_the_phone_lists_a_leaders_households_with_where_each_stands(out):
     with pytest.raises(Http404):
         selectors.door_households(w.leader, w.blankets, w.hh_a2.dwelling.entrance_id)
     assert Household.objects.count() == 5
+
+
+def test_coverage_costs_the_same_queries_for_three_households_or_forty(out):
+    """Grouped counts, never a query per household or per place."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = out
+
+    def cost() -> list[int]:
+        sizes = []
+        for level in (selectors.GRID, selectors.BUILDING, selectors.ENTRANCE):
+            with CaptureQueriesContext(connection) as ctx:
+                selectors.coverage(w.cadre, w.blankets, level)
+            sizes.append(len(ctx.captured_queries))
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.missing_households(w.cadre, w.blankets)
+        return [*sizes, len(ctx.captured_queries)]
+
+    hand(w, w.hh_a1)
+    few = cost()
+    for b in range(2, 6):
+        for room in ("101", "102", "201", "202", "301", "302", "401", "402", "501"):
+            hh = household(w.street, w.grid_a2, w.compound_a2, str(b), "1", room)
+            hand(w, hh, actor=w.cadre, outcome=Outcome.HANDED if room < "3" else Outcome.NOT_HOME)
+    counting.refresh(w.street.pk)
+    assert cost() == few
+    assert selectors.coverage(w.cadre, w.blankets).total.total == 39
