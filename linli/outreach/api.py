@@ -81,7 +81,7 @@ class DistributionOut(Schema):
     coverage: CoverageOut
 
 
-class EventOut(Schema):
+class OutreachEventOut(Schema):
     at: dt.datetime
     verb: str
     label: str
@@ -93,7 +93,7 @@ class DistributionDetailOut(DistributionOut):
     note: str
     grids: list[PlaceCoverageOut]
     actions: list[str]
-    events: list[EventOut]
+    events: list[OutreachEventOut]
 
 
 class DistributionPage(Schema):
@@ -211,7 +211,7 @@ action_routes(
 # --- drills ---------------------------------------------------------------------------------
 
 
-class RefOut(Schema):
+class DrillRefOut(Schema):
     id: int
     name: str
 
@@ -225,15 +225,15 @@ class DrillOut(Schema):
     date: dt.date
     place: str
     topic: str
-    held_by: RefOut
-    enterprises: list[RefOut]
+    held_by: DrillRefOut
+    enterprises: list[DrillRefOut]
     attendance: int | None
 
 
 class DrillDetailOut(DrillOut):
     residents_named: list[str]  # staff of the area only
     actions: list[str]
-    events: list[EventOut]
+    events: list[OutreachEventOut]
 
 
 class DrillPage(Schema):

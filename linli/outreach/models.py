@@ -96,7 +96,9 @@ class DistributionArea(StreetOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["distribution", "grid"], name="distribution_area_once")
+            models.UniqueConstraint(
+                fields=["street", "distribution", "grid"], name="distribution_area_once"
+            )
         ]
         verbose_name = _("distribution area")
         verbose_name_plural = _("distribution areas")
@@ -109,7 +111,7 @@ class DistributionEvent(TimelineEvent):
     distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="events")
 
     class Meta(TimelineEvent.Meta):
-        indexes = [models.Index(fields=["distribution", "at"])]
+        indexes = [models.Index(fields=["street", "distribution", "at"])]
         verbose_name = _("distribution event")
         verbose_name_plural = _("distribution events")
 
@@ -150,7 +152,7 @@ class Visit(AppendOnlyModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["distribution", "household"],
+                fields=["street", "distribution", "household"],
                 condition=Q(outcome="handed"),
                 name="outreach_handed_once",
             ),
@@ -162,7 +164,7 @@ class Visit(AppendOnlyModel):
         ]
         indexes = [
             models.Index(fields=["street", "distribution", "grid"]),
-            models.Index(fields=["distribution", "household"]),
+            models.Index(fields=["street", "distribution", "household"]),
             models.Index(fields=["street", "household"]),
         ]
         ordering = ["-at", "-id"]
@@ -241,7 +243,9 @@ class DrillAttendee(StreetOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["drill", "resident"], name="drill_attendee_once")
+            models.UniqueConstraint(
+                fields=["street", "drill", "resident"], name="drill_attendee_once"
+            )
         ]
         verbose_name = _("drill attendee")
         verbose_name_plural = _("drill attendees")
@@ -254,7 +258,7 @@ class DrillEvent(TimelineEvent):
     drill = models.ForeignKey(Drill, on_delete=models.PROTECT, related_name="events")
 
     class Meta(TimelineEvent.Meta):
-        indexes = [models.Index(fields=["drill", "at"])]
+        indexes = [models.Index(fields=["street", "drill", "at"])]
         verbose_name = _("drill event")
         verbose_name_plural = _("drill events")
 
