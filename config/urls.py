@@ -14,6 +14,7 @@ urlpatterns = [
     path("volunteering/", include("linli.volunteering.urls")),
     path("safety/", include("linli.safety.urls")),
     path("points/", include("linli.points.urls")),
+    path("outreach/", include("linli.outreach.urls")),
     path("open311/v2/", include("linli.workorders.open311")),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<path>.*)$", unknown_route),

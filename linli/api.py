@@ -146,6 +146,8 @@ api.add_router("/hazards", "linli.safety.api.hazards_router")
 api.add_router("/notices", "linli.safety.api.notices_router")
 api.add_router("/facilities/charging", "linli.safety.api.charging_router")
 api.add_router("/facilities", "linli.safety.api.facilities_router")
+api.add_router("/distributions", "linli.outreach.api.router")
+api.add_router("/drills", "linli.outreach.api.drills_router")
 
 
 def unknown_route(request, path: str = ""):

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "linli.points",
     "linli.volunteering",
     "linli.safety",
+    "linli.outreach",
     "linli.demo",
     "django.contrib.admin",
     "django.contrib.auth",

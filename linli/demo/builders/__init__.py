@@ -17,7 +17,7 @@ from linli.accounts.models import User
 from linli.grids.models import GridNode, NodeKind, Role, StaffAssignment
 from linli.registry.models import Building, Household, Resident
 
-from . import registry, safety, volunteering, workorders
+from . import outreach, registry, safety, volunteering, workorders
 from .context import DEMO_PASSWORD, STREET_CODE, DemoContext
 
 BUILDERS: list[Callable[[DemoContext], None]] = [
@@ -30,6 +30,7 @@ BUILDERS: list[Callable[[DemoContext], None]] = [
     workorders.build_workorders,
     volunteering.build_volunteering,
     safety.build_safety,
+    outreach.build_outreach,
 ]
 
 # The demo logins in the order they are printed; all use DEMO_PASSWORD.

@@ -279,6 +279,30 @@ def test_inspection_pages_on_a_phone_are_large_enough_and_accessible(live_server
             "inspect-pick": f"/safety/inspect/?campaign={running.pk}",
             "inspect-form": f"/safety/inspect/compound/{compound.pk}/?campaign={running.pk}",
             "inspection": f"/safety/inspections/{done.pk}/",
+
+
+def test_door_to_door_pages_on_a_phone_are_large_enough_and_accessible(live_server):
+    """A building leader of 榆兰新村 in the demo street, handing out fire blankets: the
+    buildings, an entrance with its households and one-tap buttons, a household's form."""
+    from linli.outreach.models import Distribution, Item
+    from linli.registry.models import Building, Household
+
+    call_command("demo", verbosity=0)
+    blankets = Distribution.objects.get(item=Item.FIRE_BLANKET, status="running")
+    building = (
+        Building.objects.filter(compound__name="榆兰新村", leader__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+    household = Household.objects.filter(dwelling__entrance__building=building).first()
+    problems: list[str] = []
+    with phone_page(live_server.url) as page:
+        login(page, building.leader.username, PASSWORD)
+        pages = {
+            "leader-home": "/",
+            "door-buildings": f"/outreach/door/{blankets.pk}/",
+            "door-entrance": f"/outreach/door/{blankets.pk}/entrances/{household.dwelling.entrance_id}/",
+            "door-household": f"/outreach/door/{blankets.pk}/households/{household.pk}/",
         }
         for name, url in pages.items():
             page.goto(url)
@@ -287,4 +311,6 @@ def test_inspection_pages_on_a_phone_are_large_enough_and_accessible(live_server
         login(page, "volunteer1", PASSWORD)
         page.goto(f"/safety/sites/compound/{compound.pk}/hazard/")
         check(page, "hazard-report", problems)
+
+
     assert problems == [], "\n".join(problems)
