@@ -36,7 +36,9 @@ class PhotosField(forms.FileField):
 
 class _Period(forms.Form):
     name = forms.CharField(
-        label=_("Distribution name"), max_length=120, help_text=_("For example: 第二责任区灭火毯入户发放")
+        label=_("Distribution name"),
+        max_length=120,
+        help_text=_("For example: 第二责任区灭火毯入户发放"),
     )
     starts_on = DateField(label=_("From"))
     ends_on = DateField(label=_("Until"))

@@ -46,7 +46,9 @@ def _link(d: Distribution) -> str:
 
 
 def _check_fields(*, name: str, starts_on: dt.date, ends_on: dt.date, stock, today: dt.date):
-    name = clean_text(name, field="name", label=_("the distribution's name"), required=True, limit=120)
+    name = clean_text(
+        name, field="name", label=_("the distribution's name"), required=True, limit=120
+    )
     if ends_on < starts_on:
         raise InvalidInput(_("The end must not be before the start."), field="ends_on")
     if ends_on < today:

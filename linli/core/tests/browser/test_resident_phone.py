@@ -279,6 +279,15 @@ def test_inspection_pages_on_a_phone_are_large_enough_and_accessible(live_server
             "inspect-pick": f"/safety/inspect/?campaign={running.pk}",
             "inspect-form": f"/safety/inspect/compound/{compound.pk}/?campaign={running.pk}",
             "inspection": f"/safety/inspections/{done.pk}/",
+        }
+        for name, url in pages.items():
+            page.goto(url)
+            check(page, name, problems)
+        page.context.clear_cookies()
+        login(page, "volunteer1", PASSWORD)
+        page.goto(f"/safety/sites/compound/{compound.pk}/hazard/")
+        check(page, "hazard-report", problems)
+    assert problems == [], "\n".join(problems)
 
 
 def test_door_to_door_pages_on_a_phone_are_large_enough_and_accessible(live_server):
@@ -307,10 +316,4 @@ def test_door_to_door_pages_on_a_phone_are_large_enough_and_accessible(live_serv
         for name, url in pages.items():
             page.goto(url)
             check(page, name, problems)
-        page.context.clear_cookies()
-        login(page, "volunteer1", PASSWORD)
-        page.goto(f"/safety/sites/compound/{compound.pk}/hazard/")
-        check(page, "hazard-report", problems)
-
-
     assert problems == [], "\n".join(problems)
