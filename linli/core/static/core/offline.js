@@ -168,21 +168,21 @@
     return record.refused ? { refused: true } : { wait: true };
   }
 
-  // The queue in order; records refused earlier go only when asked (Send now).
+  // The queue in order; records refused earlier go only when asked (Send now). One run at
+  // a time: a second call joins the running one.
+  async function run(evenRefused) {
+    if (!navigator.onLine) return;
+    for (var record of await records()) {
+      if (record.refused && !evenRefused) continue;
+      if ((await send(record)).wait) break; // keep the order: the rest waits behind it
+    }
+  }
   var running = null;
   function sendAll(evenRefused) {
-    running = running || (async function () {
-      try {
-        if (!navigator.onLine) return;
-        for (var record of await records()) {
-          if (record.refused && !evenRefused) continue;
-          if ((await send(record)).wait) break; // keep the order: the rest waits behind it
-        }
-      } finally {
-        running = null;
-        show();
-      }
-    })();
+    running = running || run(evenRefused).catch(function () {}).then(function () {
+      running = null;
+      return show();
+    });
     return running;
   }
 

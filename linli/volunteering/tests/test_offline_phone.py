@@ -1,0 +1,134 @@
+"""A volunteer finishes a job in a basement with no signal (docs/offline.md), in chromium at
+390 px: the order page opens again with no signal, 我已完成 with a photo is kept on the
+phone, the page and the banner say one record waits, and when the signal returns it is sent
+once. The answer of that send is lost on the way back, so the phone sends the same record
+again: the job is still finished once (the database is read to count).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from linli.core.tests.browser.test_resident_phone import check
+from linli.testing.browser import login, phone_page
+from linli.testing.world import PASSWORD
+from linli.volunteering import services
+from linli.volunteering.models import ClaimState, OrderClaim, OrderEvent, OrderPhoto
+from linli.volunteering.tests.conftest import make_order
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Chromium's offline switch does not reach a service worker's own requests unless Playwright
+# sees them (microsoft/playwright#2311); with this, the test cuts them off itself (offline()).
+os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+
+CACHED = """async () => {
+  const cache = await caches.open("linli-offline-v1");
+  return !!(await cache.match(location.href)) && !!navigator.serviceWorker.controller;
+}"""
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def finished(claim) -> tuple:
+    claim.refresh_from_db()
+    events = OrderEvent.objects.filter(order_id=claim.order_id, verb="check_out").count()
+    return claim.status, events, OrderPhoto.objects.filter(order_id=claim.order_id).count()
+
+
+def _no_signal_for_the_worker(route):
+    if route.request.service_worker:
+        route.abort("internetdisconnected")
+    else:
+        route.fallback()
+
+
+def offline(page, on: bool) -> None:
+    page.context.set_offline(on)
+    if on:
+        page.context.route("**/*", _no_signal_for_the_worker)
+    else:
+        page.context.unroute("**/*", _no_signal_for_the_worker)
+
+
+def test_a_job_finished_with_no_signal_is_sent_once_when_the_signal_returns(vol, live_server):
+    volunteer = vol.vols[0].user
+    order = make_order(vol, at=timezone.now() - dt.timedelta(days=1))
+    claim = services.order_claim(actor=volunteer, order=order, at=order.published_at)
+    services.claim_check_in(actor=volunteer, claim=claim)
+    problems: list[str] = []
+    with phone_page(live_server.url) as page:
+        login(page, volunteer.username, PASSWORD)
+        # Opened once above ground: the worker and the cache are ready.
+        page.goto(f"/volunteering/orders/{order.pk}/")
+        page.wait_for_function(CACHED, polling=200, timeout=10000)
+
+        # In the basement: the page opens again with no signal, from the phone.
+        offline(page, True)
+        page.reload()
+        assert page.locator("form[data-offline]").is_visible()
+        page.fill("form[data-offline] textarea[name=note]", "门框已加固，补缝完成")
+        page.set_input_files(
+            "form[data-offline] input[type=file]",
+            [{"name": "修好了.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}],
+        )
+        page.click("form[data-offline] button[type=submit]")
+        note = page.locator(".offline-note")
+        note.wait_for()
+        assert "msg-success" in note.get_attribute("class")
+        assert page.locator("form[data-offline]").is_hidden()  # done here; the phone sends it
+        banner = page.locator("#offline-banner")
+        banner.wait_for()
+        assert "1" in banner.inner_text()
+        assert finished(claim) == (ClaimState.CHECKED_IN, 0, 0)
+        check(page, "order-kept-offline", problems)
+
+        # The queue page opens with no signal too, and lists it with its photo.
+        page.goto("/offline/")
+        record = page.locator("#offline-list li")
+        record.wait_for()
+        assert order.number in record.inner_text() and "1" in record.inner_text()
+        check(page, "offline-queue-waiting", problems)
+
+        # The signal returns, but the answer of the first send is lost on its way back.
+        lost = []
+
+        def lose_the_answer(route):
+            route.fetch()  # the server gets it and finishes the job ...
+            lost.append(route.request.url)
+            route.abort("internetdisconnected")  # ... the phone never hears so
+
+        page.route("**/act/check_out/", lose_the_answer, times=1)
+        offline(page, False)
+        for _ in range(50):
+            if lost:
+                break
+            page.wait_for_timeout(100)
+        assert lost, "the queue did not send when the signal returned"
+        assert finished(claim) == (ClaimState.CHECKED_OUT, 1, 1)
+        assert page.locator("#offline-list li").count() == 1  # still waiting, as far as it knows
+
+        # Sent again (the 现在发送 button): answered as done, removed; nothing made twice.
+        page.click("#offline-send")
+        page.locator("#offline-empty").wait_for()
+        assert page.locator("#offline-list li").count() == 0
+        assert page.locator("#offline-banner").is_hidden()
+        assert finished(claim) == (ClaimState.CHECKED_OUT, 1, 1)
+        assert OrderClaim.objects.get(pk=claim.pk).checked_out_at is not None
+
+        # Back on the order page, finished; the message of the send waits there.
+        page.goto(f"/volunteering/orders/{order.pk}/")
+        assert page.locator("form[data-offline]").count() == 0
+        check(page, "order-after-offline", problems)
+    assert problems == [], "\n".join(problems)
