@@ -12,8 +12,9 @@ import io
 import os
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from linli.core.tests.browser.test_resident_phone import check
 from linli.testing.browser import login, phone_page
@@ -35,10 +36,28 @@ CACHED = """async () => {
 }"""
 
 
-def jpeg() -> bytes:
+def big_photo() -> bytes:
+    """A 4000×3000 camera-like picture of about 1.5 MB: over the 1 MB limit set below."""
+    image = Image.effect_noise((4000, 3000), 40).convert("RGB").filter(ImageFilter.GaussianBlur(2))
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), (30, 120, 200)).save(out, format="JPEG")
+    image.save(out, format="JPEG", quality=92)
+    assert len(out.getvalue()) > LIMIT
     return out.getvalue()
+
+
+LIMIT = 1048576
+ANOTHER_TRY = """async ({id, user, action}) => {
+  const db = await new Promise((ok, no) => {
+    const r = indexedDB.open("linli-offline", 1); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error);
+  });
+  await new Promise((ok, no) => {
+    const tx = db.transaction("queue", "readwrite");
+    tx.objectStore("queue").put({id, user, label: "再按一次我已完成", action, page: location.href,
+      fields: [["form_token", id], ["note", "又按了一次"]], photos: 0, savedAt: Date.now(), error: "", refused: false});
+    tx.oncomplete = ok; tx.onerror = () => no(tx.error);
+  });
+  db.close();
+}"""
 
 
 def finished(claim) -> tuple:
@@ -62,6 +81,7 @@ def offline(page, on: bool) -> None:
         page.context.unroute("**/*", _no_signal_for_the_worker)
 
 
+@override_settings(LINLI_PHOTO_MAX_BYTES=LIMIT, LINLI_PHOTO_MAX_SIDE=1000)
 def test_a_job_finished_with_no_signal_is_sent_once_when_the_signal_returns(vol, live_server):
     volunteer = vol.vols[0].user
     order = make_order(vol, at=timezone.now() - dt.timedelta(days=1))
@@ -78,15 +98,24 @@ def test_a_job_finished_with_no_signal_is_sent_once_when_the_signal_returns(vol,
         offline(page, True)
         page.reload()
         assert page.locator("form[data-offline]").is_visible()
-        page.fill("form[data-offline] textarea[name=note]", "门框已加固，补缝完成")
-        page.set_input_files(
-            "form[data-offline] input[type=file]",
-            [{"name": "修好了.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}],
+        form = page.locator("form[data-offline]")
+        # A file over the limit that the phone cannot draw smaller: said at once, not kept.
+        form.locator("input[type=file]").set_input_files(
+            [{"name": "坏照片.jpg", "mimeType": "image/jpeg", "buffer": b"x" * (LIMIT + 10)}]
         )
-        page.click("form[data-offline] button[type=submit]")
-        note = page.locator(".offline-note")
+        form.locator("button[type=submit]").click()
+        refused = page.locator(".offline-note.msg-error")
+        refused.wait_for()
+        assert "坏照片.jpg" in refused.inner_text() and form.is_visible()
+        assert page.locator("#offline-banner").is_hidden()
+        # A real 1.5 MB photo is made smaller on the phone and kept with the note.
+        form.locator("textarea[name=note]").fill("门框已加固，补缝完成")
+        form.locator("input[type=file]").set_input_files(
+            [{"name": "修好了.jpg", "mimeType": "image/jpeg", "buffer": big_photo()}]
+        )
+        form.locator("button[type=submit]").click()
+        note = page.locator(".offline-note.msg-success")
         note.wait_for()
-        assert "msg-success" in note.get_attribute("class")
         assert page.locator("form[data-offline]").is_hidden()  # done here; the phone sends it
         banner = page.locator("#offline-banner")
         banner.wait_for()
@@ -126,6 +155,23 @@ def test_a_job_finished_with_no_signal_is_sent_once_when_the_signal_returns(vol,
         assert page.locator("#offline-banner").is_hidden()
         assert finished(claim) == (ClaimState.CHECKED_OUT, 1, 1)
         assert OrderClaim.objects.get(pk=claim.pk).checked_out_at is not None
+
+        # A record the server refuses (another 我已完成 for a job already finished) stays,
+        # shown with the server's own words, until it is discarded (after a confirmation).
+        page.evaluate(ANOTHER_TRY, {"id": "another-token", "user": str(volunteer.pk),
+                                    "action": f"{live_server.url}/volunteering/claims/{claim.pk}/act/check_out/"})  # fmt: skip
+        page.reload()  # a page opened with a signal sends what waits
+        said = page.locator("#offline-list li [data-slot=error]")
+        said.wait_for()
+        assert said.inner_text().strip() and "1" in page.locator("#offline-banner").inner_text()
+        assert finished(claim) == (ClaimState.CHECKED_OUT, 1, 1)
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        page.click("#offline-list li [data-slot=discard]")
+        assert page.locator("#offline-list li").count() == 1
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#offline-list li [data-slot=discard]")
+        page.locator("#offline-empty").wait_for()
+        assert page.locator("#offline-banner").is_hidden()
 
         # Back on the order page, finished; the message of the send waits there.
         page.goto(f"/volunteering/orders/{order.pk}/")

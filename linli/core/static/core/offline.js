@@ -189,7 +189,7 @@
   /* ---- what the page shows ---- */
 
   var notes = new WeakMap();
-  function note(form, text, isError, withLink) {
+  function note(form, text, kind, withLink) { // kind: "" (under way), "success", "error"
     var p = notes.get(form);
     if (!p) {
       p = document.createElement("p");
@@ -197,7 +197,7 @@
       form.parentNode.insertBefore(p, form);
       notes.set(form, p);
     }
-    p.className = "msg offline-note " + (isError ? "msg-error" : "msg-success");
+    p.className = "msg offline-note" + (kind ? " msg-" + kind : "");
     p.textContent = text + " ";
     if (withLink) {
       var a = document.createElement("a");
@@ -256,18 +256,18 @@
     buttons.forEach(function (b) { b.disabled = true; });
     try {
       var record = await keep(form, event.submitter);
-      note(form, say("Sending"), false, false);
+      note(form, say("Sending"), "", false);
       var result = navigator.onLine ? await send(record) : { wait: true };
       if (result.location) { location.assign(result.location); return; }
       if (result.wait) {
-        note(form, say("Kept"), false, true);
+        note(form, say("Kept"), "success", true);
         form.hidden = true; // one task per screen: it is done here, the rest is the phone's
       } else { // refused while the person is here: they put it right in the form itself
         await discard(record.id);
-        note(form, record.error, true, false);
+        note(form, record.error, "error", false);
       }
     } catch (e) {
-      note(form, e instanceof TooLarge ? e.message : say("NotKept"), true, false);
+      note(form, e instanceof TooLarge ? e.message : say("NotKept"), "error", false);
     }
     buttons.forEach(function (b) { b.disabled = false; });
     show();
