@@ -60,6 +60,15 @@ ANOTHER_TRY = """async ({id, user, action}) => {
 }"""
 
 
+def wait_until_kept(page) -> None:
+    """Until the worker controls the page and keeps its copy (evaluate awaits the check)."""
+    for _ in range(100):
+        if page.evaluate(CACHED):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the page was not kept for use with no signal")
+
+
 def finished(claim) -> tuple:
     claim.refresh_from_db()
     events = OrderEvent.objects.filter(order_id=claim.order_id, verb="check_out").count()
@@ -92,7 +101,7 @@ def test_a_job_finished_with_no_signal_is_sent_once_when_the_signal_returns(vol,
         login(page, volunteer.username, PASSWORD)
         # Opened once above ground: the worker and the cache are ready.
         page.goto(f"/volunteering/orders/{order.pk}/")
-        page.wait_for_function(CACHED, polling=200, timeout=10000)
+        wait_until_kept(page)
 
         # In the basement: the page opens again with no signal, from the phone.
         offline(page, True)

@@ -8,9 +8,9 @@
  *
  * The server answers a post from here in JSON (QueueAnswerMiddleware): a location (done:
  * the record is removed) or its refusal in words (the record stays, shown with them, until
- * it is sent again or discarded). Only the person who saved a record sends it. Pages with
- * such a form are also put in the cache that the service worker (/sw.js) answers from when
- * there is no network, so the form opens again in a basement once it was opened above.
+ * it is sent again or discarded). Only the person who saved a record sends it. A page with
+ * such a form asks the service worker (/sw.js) to keep a copy of it, its static files and
+ * the queue page, so the form opens again in a basement once it was opened above.
  */
 (function () {
   "use strict";
@@ -287,18 +287,19 @@
 
   /* ---- the page opens with no signal next time: service worker and cache ---- */
 
-  if (document.querySelector("form[data-offline]") && navigator.serviceWorker && window.caches) {
-    navigator.serviceWorker.register(conf.sw, { scope: "/" }).catch(function () {});
-    var shell = [location.href.split("#")[0], conf.queue];
+  // The worker keeps the copies itself (one writer to the cache); the page names them.
+  if (document.querySelector("form[data-offline]") && navigator.serviceWorker) {
+    var shell = [];
     document.querySelectorAll("link[rel=stylesheet][href], script[src]").forEach(function (el) {
       var url = new URL(el.href || el.src, location.href);
       if (url.origin === location.origin) shell.push(url.href);
     });
-    caches.open(conf.cache).then(function (cache) {
-      return Promise.all(shell.map(function (url) {
-        return cache.match(url, { ignoreVary: true }).then(function (hit) { return hit || cache.add(url); });
-      }));
-    }).catch(function () {});
+    // The page last: once it is kept, all it needs is (the worker keeps them in order).
+    shell.push(new URL(conf.queue, location.href).href, location.href.split("#")[0]);
+    navigator.serviceWorker.register(conf.sw, { scope: "/" })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) { registration.active.postMessage({ keep: shell }); })
+      .catch(function () {});
   }
 
   window.addEventListener("online", function () { sendAll(false); });
