@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "linli.accounts.middleware.SecondStepMiddleware",  # nothing until the second factor passes
     "django.contrib.messages.middleware.MessageMiddleware",
+    "linli.core.offline.QueueAnswerMiddleware",  # the phone's queue is answered in JSON
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "linli.accounts.middleware.StaffOnlyAdminMiddleware",

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django import forms
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .errors import IllegalTransition, InvalidForm, InvalidInput, LinliError
+from .errors import Conflict, IllegalTransition, InvalidForm, InvalidInput, LinliError
+from .idempotency import claim_key
 from .workflow import Machine, Transition
 
 
@@ -125,12 +127,36 @@ class ActionRegistry:
         """Run a bound action; returns what was done and how to confirm it.
 
         In this order: input that does not fit the form raises ``InvalidForm`` (422 on the
-        API); a status that allows none of its transitions raises ``IllegalTransition``
+        API); a form token already used for this row answers "already saved"; a status that allows none of its transitions raises ``IllegalTransition``
         with the reason (409: a double click, someone else was faster); the services
         raise ``InvalidInput`` (400). Nothing is saved unless it is done.
         """
         if not form.is_valid():
             raise InvalidForm.from_form(form)
+        token = form.cleaned_data.get("form_token") or ""
+        if not token:
+            return self._run(actor, ctx, action, form)
+        # A form with a one-time token (``OnceForm``): its step is taken once. A resend
+        # (the phone's queue after a lost answer, a double tap) finds the token and is
+        # answered as done, where without it the new status would refuse the step.
+        row = ctx.row
+        with transaction.atomic():
+            once = claim_key(
+                actor=actor,
+                scope=f"action.{row._meta.label_lower}.{action.name}"[:60],
+                key=token,
+                model=type(row),
+            )
+            if once.earlier is not None:
+                if once.earlier.pk != row.pk:
+                    raise Conflict(_("This was already submitted."), code="duplicate_submit")
+                taken = self.machine.workflow[action.transitions[0]]
+                return Outcome(action, taken, _("This was already saved."))
+            outcome = self._run(actor, ctx, action, form)
+            once.record(row)
+        return outcome
+
+    def _run(self, actor, ctx: Context, action: Action, form: forms.Form) -> Outcome:
         if action not in self.offered(ctx):
             for t in action.transitions:
                 self.machine.workflow.next_status(t, ctx.row.status)

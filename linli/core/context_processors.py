@@ -1,15 +1,23 @@
 from django.utils.functional import SimpleLazyObject
 
-from . import nav
+from . import attachments, nav, offline
 
 
 def linli(request):
     """``nav``: the navigation entries this user may open (``core.nav``), worked out only
-    when a template asks. Anonymous visitors get none."""
+    when a template asks. Anonymous visitors get none. ``offline``: the phone queue's
+    cache and the photo limits of ``core.attachments`` it shrinks photos to (offline.js)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav": SimpleLazyObject(lambda: Menu(nav.entries_for(user), user))}
+    return {
+        "nav": SimpleLazyObject(lambda: Menu(nav.entries_for(user), user)),
+        "offline": {
+            "cache": offline.CACHE_NAME,
+            "photo_bytes": attachments.max_bytes(),
+            "photo_side": attachments.max_side(),
+        },
+    }
 
 
 class Menu(list):

@@ -15,6 +15,7 @@ import datetime as dt
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -132,3 +133,29 @@ class OnceForm(forms.Form):
     form_token = forms.CharField(
         widget=forms.HiddenInput, required=False, max_length=100, initial=new_token
     )
+
+
+class QueuedForm(OnceForm):
+    """A form a phone may keep while there is no signal and send later (``core/offline.js``,
+    docs/offline.md). Its one-time token makes the late send, and any resend of it, file
+    once; the queue adds ``waited``, the seconds from the press of the button to the send,
+    both read on the phone's own clock, so ``done_at`` knows when the person acted whatever
+    time that clock shows."""
+
+    waited = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=10**9
+    )
+
+
+def done_at(data: dict, *, not_before: dt.datetime | None = None) -> dt.datetime | None:
+    """When the person pressed the button of a ``QueuedForm``: now less the seconds it
+    waited on the phone, never before ``not_before`` (the check-in of the job being
+    finished) nor more than ``LINLI_IDEMPOTENCY_DAYS`` ago. None when it did not wait: the
+    service then takes its own now."""
+    waited = data.get("waited") or 0
+    if waited <= 0:
+        return None
+    days = int(getattr(settings, "LINLI_IDEMPOTENCY_DAYS", 2))
+    now = timezone.now()
+    at = now - dt.timedelta(seconds=min(waited, days * 86400))
+    return max(at, not_before) if not_before is not None else at

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.actions import Action, ActionRegistry
+from linli.core.forms import done_at
 from linli.core.workflow import Transition
 
 from . import forms as f
@@ -68,7 +69,13 @@ def _check_in(actor, c, data) -> str:
 
 
 def _check_out(actor, c, data) -> str:
-    services.claim_check_out(actor=actor, claim=c.claim, photos=data["photos"], note=data["note"])
+    services.claim_check_out(
+        actor=actor,
+        claim=c.claim,
+        photos=data["photos"],
+        note=data["note"],
+        at=done_at(data, not_before=c.claim.checked_in_at),
+    )
     return "check_out"
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.forms import DateField, MonthField, OnceForm, PhotosField
+from linli.core.forms import DateField, MonthField, OnceForm, PhotosField, QueuedForm
 
 from .models import OrderResult, Skill, WishKind
 
@@ -117,7 +117,10 @@ class CheckInForm(forms.Form):
     photos = PhotosField(label=_("A photo of the job before you start (optional)"))
 
 
-class CheckOutForm(forms.Form):
+class CheckOutForm(QueuedForm):
+    """Finished: may be pressed in a basement with no signal and sent later by the phone
+    (docs/offline.md); the job ends when the button was pressed, not when it was sent."""
+
     note = _text(_("What you did"))
     photos = PhotosField(label=_("A photo of the finished work (optional)"))
 

@@ -6,8 +6,11 @@ row-lock race to provoke there and these are skipped (CI's PostgreSQL pass runs 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.core.claims import AlreadyClaimed, Full
@@ -18,9 +21,11 @@ from linli.points import services as points
 from linli.points.models import EarnKind, PointEntry
 from linli.testing.races import all_at_once
 from linli.volunteering import services
+from linli.volunteering.actions import CLAIM_ACTIONS, claim_context
 from linli.volunteering.models import (
     ClaimState,
     OrderClaim,
+    OrderEvent,
     OrderStatus,
     ServiceRecord,
     Volunteer,
@@ -130,3 +135,23 @@ def test_the_same_award_recorded_from_many_places_at_once_is_one_entry(vol):
     assert len({r.pk for r in results}) == 1
     assert PointEntry.objects.filter(source=source).count() == 1
     assert points_selectors.balance(account) == 20
+
+
+def test_the_same_check_out_sent_five_times_at_once_finishes_the_job_once(vol):
+    """The phone's queue resending 我已完成 while the first send still runs (docs/offline.md):
+    one check-out, and every send answered as done."""
+    volunteer = vol.vols[0].user
+    order = make_order(vol, at=timezone.now() - dt.timedelta(days=1))
+    claim = services.order_claim(actor=volunteer, order=order, at=order.published_at)
+    services.claim_check_in(actor=volunteer, claim=claim)
+
+    def send():
+        ctx = claim_context(volunteer, OrderClaim.objects.get(pk=claim.pk))
+        data = {"form_token": "the-same-form", "note": "门框已加固"}
+        action, form = CLAIM_ACTIONS.bind(volunteer, ctx, "check_out", data, {})
+        return CLAIM_ACTIONS.perform(volunteer, ctx, action, form)
+
+    results = all_at_once([send] * 5, workers=5)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert OrderEvent.objects.filter(order=order, verb="check_out").count() == 1
+    assert OrderClaim.objects.get(pk=claim.pk).status == ClaimState.CHECKED_OUT

@@ -101,7 +101,10 @@ def test_story3_door_frame_from_request_to_a_towel_on_phones(vol, live_server):
             page.click("form.action-form button.btn-big")  # 我已到达
             page.wait_for_load_state("networkidle")
             page.fill("form.action-form textarea[name=note]", "门框重新加固、补缝")
-            page.click("form.action-form button.btn-big")  # 我已完成
+            # 我已完成 goes through the phone's queue (docs/offline.md): its script posts it
+            # and then opens the order page, so the test waits for that page.
+            with page.expect_navigation():
+                page.click("form.action-form button.btn-big")
             page.wait_for_load_state("networkidle")
         assert set(order.claims.values_list("status", flat=True)) == {ClaimState.CHECKED_OUT}
         request.refresh_from_db()

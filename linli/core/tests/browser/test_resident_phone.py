@@ -230,7 +230,8 @@ def test_each_photo_button_opens_its_own_picker(live_server, world):
 
 def test_volunteer_pages_on_a_phone_are_large_enough_and_accessible(live_server):
     """volunteer1 of the demo street: open orders, an order, my jobs, my hours, my points,
-    the store, my reservations, the profile, a small wish and the public wishes page."""
+    the store, my reservations, the profile, a small wish, the public wishes page and the
+    list of what waits on the phone to be sent."""
     from linli.volunteering.models import OrderStatus, VolunteerOrder, Wish
 
     call_command("demo", verbosity=0)
@@ -252,6 +253,7 @@ def test_volunteer_pages_on_a_phone_are_large_enough_and_accessible(live_server)
             "my-reservations": "/points/store/mine/",
             "wish": f"/volunteering/wishes/{wish.pk}/",
             "public-wishes": f"/volunteering/public/{street.code}/wishes/",
+            "offline-queue": "/offline/",
         }
         for name, url in pages.items():
             page.goto(url)

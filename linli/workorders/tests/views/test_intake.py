@@ -279,6 +279,22 @@ def test_resident_reports_a_compound_public_area_or_free_text(wo, login):
     assert WorkOrder.objects.order_by("-id").first().grid == wo.grid_a1
 
 
+def test_a_create_sent_twice_by_the_phone_queue_files_once(wo, login):
+    """A ``OnceForm`` create as the offline queue sends it (docs/offline.md): the resend
+    after a lost answer is answered with the same request's page, and files nothing new."""
+    c = login(wo.resident_user)
+    form = {"form_token": "kept-in-the-basement", "category": wo.cats["leak"].pk,
+            "description": "地下室墙面渗水", "where": "home"}  # fmt: skip
+    queue = {"HTTP_X_LINLI_QUEUE": "1"}
+    first = c.post(RES_NEW, {**form, "photos": [photo("1.jpg")]}, **queue)
+    again = c.post(RES_NEW, {**form, "photos": [photo("1.jpg")]}, **queue)
+    o = WorkOrder.objects.get()
+    where = reverse("workorders:mine_detail", args=[o.pk])
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json() == {"location": where}
+    assert o.photos.count() == 1
+
+
 def test_resident_ten_photos_refused_and_form_kept(wo, login):
     c = login(wo.resident_user)
     r = english(c).post(
