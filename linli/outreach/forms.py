@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.api import MAX_ID
-from linli.core.forms import DateField, OnceForm, PhotoPicker
+from linli.core.forms import DateField, OnceForm, PhotoPicker, QueuedForm
 
 from .models import DrillKind, Item, Outcome
 
@@ -85,7 +85,7 @@ class DistributionEditForm(_Period):
     pass
 
 
-class VisitForm(OnceForm):
+class VisitForm(QueuedForm):
     """One visit at a household's door (the phone's buttons, the household's own form and
     the API). Sent twice with the same token, it records one visit."""
 

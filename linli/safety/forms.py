@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.forms import DateField, OnceForm, PhotosField
+from linli.core.forms import DateField, OnceForm, PhotosField, QueuedForm
 
 from .models import ChargingKind, HazardSource, Result, Severity, SiteKind
 from .services import ItemInput
@@ -121,7 +121,7 @@ class WordingForm(forms.Form):
     )
 
 
-class InspectionForm(OnceForm):
+class InspectionForm(QueuedForm):
     """One inspection: a result for each item of the checklist (fields named after the
     item's id), then the team, the time, notes and photos."""
 
@@ -228,7 +228,7 @@ class InspectionForm(OnceForm):
         }
 
 
-class HazardForm(OnceForm):
+class HazardForm(QueuedForm):
     """A hazard seen on patrol."""
 
     item = forms.TypedChoiceField(label=_("Kind of hazard"), coerce=int, required=False)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import LinliError
-from linli.core.forms import new_token
+from linli.core.forms import done_at, new_token
 from linli.grids import permissions as perms
 
 from .. import forms as f
@@ -89,7 +89,7 @@ def _record(request, d, form) -> bool:
             actor=request.user, distribution=d, household=data["household"],
             outcome=data["outcome"], quantity=data.get("quantity") or 1,
             recipient=data.get("recipient"), note=data.get("note", ""),
-            idempotency_key=data["form_token"],
+            idempotency_key=data["form_token"], at=done_at(data),
         )  # fmt: skip
     except LinliError as exc:
         messages.error(request, exc.message)

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from linli.core.attachments import photo_response
 from linli.core.errors import InvalidInput
+from linli.core.forms import done_at
 from linli.grids import permissions as perms
 from linli.workorders.selectors import workorder_get
 
@@ -160,6 +161,7 @@ def report_hazard(request, kind: str, pk: int):
                 source=d["source"],
                 photos=d["photos"],
                 idempotency_key=d["form_token"],
+                at=done_at(d),
             )
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -204,6 +206,7 @@ def hazard_from_request(request, pk: int):
                 actor=actor, site=site, description=d["description"],
                 item=form.items.get(d.get("item")), severity=d["severity"],
                 work_order=order, photos=d["photos"], idempotency_key=d["form_token"],
+                at=done_at(d),
             )  # fmt: skip
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
