@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django import forms
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from .errors import Conflict, IllegalTransition, InvalidForm, InvalidInput, LinliError
@@ -197,3 +199,18 @@ def attempt(registry: ActionRegistry, actor, ctx: Context, name: str, data, file
         return Attempt(status=400, bound={action.name: form}, open_form=action.name)
     except LinliError as exc:
         return Attempt(status=exc.status, error=exc.message)
+
+
+def act_on_page(request, registry: ActionRegistry, load: Callable[[], Any], render, done: str):
+    """A detail page's POST of one action (``name`` in the URL), the same for every module:
+    ``load()`` gives the viewer's context (Http404 when the row is not theirs); done, the
+    transition's confirmation and a redirect to ``done``; refused, the page again through
+    ``render(ctx, status=, bound=, open_form=)`` with the reason (``messages.error``)."""
+    name = request.resolver_match.kwargs["name"]
+    tried = attempt(registry, request.user, load(), name, request.POST, request.FILES)
+    if tried.outcome is None:
+        if tried.error:
+            messages.error(request, tried.error)
+        return render(load(), status=tried.status, bound=tried.bound, open_form=tried.open_form)
+    messages.success(request, tried.outcome.message)
+    return redirect(done)

@@ -171,7 +171,7 @@ def test_the_household_file_and_the_home_page(out, login):
     hand(w, w.hh_a1, recipient=w.zhou)
     c = login(w.resident_user)
     page = c.get(reverse("registry:household", args=[w.hh_a1.pk])).content.decode()
-    assert "(发放记录)" in page and "灭火毯" in page and "周美华" in page
+    assert "（发放记录）" in page and "灭火毯" in page and "周美华" in page
     neighbour = c.get(reverse("registry:household", args=[w.hh_a1b.pk]))
     assert neighbour.status_code == 404
     home = login(w.cadre).get("/").content.decode()

@@ -9,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core.actions import attempt
+from linli.core.actions import act_on_page
 from linli.core.attachments import photo_response
 from linli.core.errors import LinliError
 from linli.grids import permissions as perms
@@ -131,16 +131,13 @@ def drill(request, pk: int):
 @login_required
 @require_POST
 def drill_act(request, pk: int, name: str):
-    detail = selectors.drill_detail(actor=request.user, pk=pk)
-    tried = attempt(DRILL_ACTIONS, request.user, detail, name, request.POST, request.FILES)
-    if tried.outcome is None:
-        if tried.error:
-            messages.error(request, tried.error)
-        fresh = selectors.drill_detail(actor=request.user, pk=pk)
-        return _render(request, fresh, status=tried.status, bound=tried.bound,
-                       open_form=tried.open_form)  # fmt: skip
-    messages.success(request, tried.outcome.message)
-    return redirect("outreach:drill", pk=pk)
+    return act_on_page(
+        request,
+        DRILL_ACTIONS,
+        lambda: selectors.drill_detail(actor=request.user, pk=pk),
+        lambda detail, **kw: _render(request, detail, **kw),
+        reverse("outreach:drill", args=[pk]),
+    )
 
 
 @login_required

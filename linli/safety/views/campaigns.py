@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core.actions import attempt
+from linli.core.actions import act_on_page
 from linli.core.db import reading_from_replica
 from linli.core.errors import InvalidInput, LinliError
 from linli.core.paging import keyset_page
@@ -134,17 +134,13 @@ def campaign(request, pk: int):
 @login_required
 @require_POST
 def campaign_act(request, pk: int, name: str):
-    detail = selectors.campaign_detail(actor=request.user, pk=pk)
-    tried = attempt(CAMPAIGN_ACTIONS, request.user, detail, name, request.POST, request.FILES)
-    if tried.outcome is None:
-        if tried.error:
-            messages.error(request, tried.error)
-        fresh = selectors.campaign_detail(actor=request.user, pk=pk)
-        return _render_campaign(
-            request, fresh, status=tried.status, bound=tried.bound, open_form=tried.open_form
-        )
-    messages.success(request, tried.outcome.message)
-    return redirect("safety:campaign", pk=pk)
+    return act_on_page(
+        request,
+        CAMPAIGN_ACTIONS,
+        lambda: selectors.campaign_detail(actor=request.user, pk=pk),
+        lambda detail, **kw: _render_campaign(request, detail, **kw),
+        reverse("safety:campaign", args=[pk]),
+    )
 
 
 @login_required

@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core.actions import attempt
+from linli.core.actions import act_on_page
 from linli.core.attachments import photo_response
 from linli.core.errors import InvalidInput
 from linli.core.paging import keyset_page
@@ -78,17 +78,13 @@ def hazard(request, pk: int):
 @login_required
 @require_POST
 def hazard_act(request, pk: int, name: str):
-    detail = selectors.hazard_detail(actor=request.user, pk=pk)
-    tried = attempt(HAZARD_ACTIONS, request.user, detail, name, request.POST, request.FILES)
-    if tried.outcome is None:
-        if tried.error:
-            messages.error(request, tried.error)
-        fresh = selectors.hazard_detail(actor=request.user, pk=pk)
-        return _render_hazard(
-            request, fresh, status=tried.status, bound=tried.bound, open_form=tried.open_form
-        )
-    messages.success(request, tried.outcome.message)
-    return redirect("safety:hazard", pk=pk)
+    return act_on_page(
+        request,
+        HAZARD_ACTIONS,
+        lambda: selectors.hazard_detail(actor=request.user, pk=pk),
+        lambda detail, **kw: _render_hazard(request, detail, **kw),
+        reverse("safety:hazard", args=[pk]),
+    )
 
 
 @login_required
@@ -191,17 +187,13 @@ def notice(request, pk: int):
 @login_required
 @require_POST
 def notice_act(request, pk: int, name: str):
-    detail = selectors.notice_detail(actor=request.user, pk=pk)
-    tried = attempt(NOTICE_ACTIONS, request.user, detail, name, request.POST, request.FILES)
-    if tried.outcome is None:
-        if tried.error:
-            messages.error(request, tried.error)
-        fresh = selectors.notice_detail(actor=request.user, pk=pk)
-        return _render_notice(
-            request, fresh, status=tried.status, bound=tried.bound, open_form=tried.open_form
-        )
-    messages.success(request, tried.outcome.message)
-    return redirect("safety:notice", pk=pk)
+    return act_on_page(
+        request,
+        NOTICE_ACTIONS,
+        lambda: selectors.notice_detail(actor=request.user, pk=pk),
+        lambda detail, **kw: _render_notice(request, detail, **kw),
+        reverse("safety:notice", args=[pk]),
+    )
 
 
 @login_required
