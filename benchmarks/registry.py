@@ -197,7 +197,7 @@ def main() -> None:
 QUEUED = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
-def _import(actor, street_id: int, path: str) -> tuple[float, float, float, float, object]:
+def timed_import(actor, street_id: int, path: str) -> tuple[float, float, float, float, object]:
     """Dry run and commit of ``path`` into a street: (preview s, commit s, commit CPU s,
     the enqueued ANALYZE s, job). The commit enqueues an ANALYZE of the registry tables;
     a worker runs it after the user has their answer, so it is timed on its own."""
@@ -290,8 +290,8 @@ def run() -> None:
 
         # Street S first (the rest of the run reads it), then street T; the best counts.
         runs = [
-            _import(world.admin, world.street.pk, path),
-            _import(world.other_admin, world.street_t.pk, path),
+            timed_import(world.admin, world.street.pk, path),
+            timed_import(world.other_admin, world.street_t.pk, path),
         ]
         preview_s, commit_s, commit_cpu, analyse_s, job = min(runs, key=lambda run: run[1])
         figures["analyse_after_import_s"] = analyse_s

@@ -37,8 +37,6 @@ SEARCHES = {
     "compound name": "生成小区1",
     "address": "生成小区1 3-1-501",
 }
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 PLAIN_INDEXES = [
     "registry_resident_name_trgm",
     "registry_compound_name_trgm",
@@ -58,79 +56,6 @@ def _recreate(url: str, drop_only: bool = False) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         if not drop_only:
             conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def _name(rng: random.Random) -> str:
-    if rng.random() < 0.02:
-        return "欧阳" + rng.choice(GIVEN) + rng.choice(GIVEN)
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
-    return rng.choice(SURNAMES) + given
-
-
-def generate(world, households: int, rng: random.Random) -> None:
-    """``households`` more households in street S: compounds of 20 buildings × 2
-    entrances × 30 rooms, spread over the world's three grids."""
-    from linli.registry.models import (
-        Building,
-        Compound,
-        Dwelling,
-        Entrance,
-        Household,
-        Resident,
-        address_sort_key,
-    )
-
-    street = world.street
-    grids = [world.grid_a1, world.grid_a2, world.grid_b1]
-    per_compound = 20 * 2 * 30
-    first = Compound.objects.filter(street=street, name__startswith="生成小区").count()
-    for c in range(first, first + (households + per_compound - 1) // per_compound):
-        grid = grids[c % 3]
-        compound = Compound.objects.create(street=street, grid=grid, name=f"生成小区{c}")
-        buildings = Building.objects.bulk_create(
-            Building(street=street, grid=grid, compound=compound, number=str(b + 1))
-            for b in range(20)
-        )
-        entrances = Entrance.objects.bulk_create(
-            Entrance(street=street, building=b, number=str(e + 1))
-            for b in buildings
-            for e in range(2)
-        )
-        building_of = {b.pk: b.number for b in buildings}
-        dwellings = Dwelling.objects.bulk_create(
-            Dwelling(street=street, grid=grid, entrance=e, room=f"{r // 2 + 1}0{r % 2 + 1}")
-            for e in entrances
-            for r in range(30)
-        )
-        entrance_of = {e.pk: e for e in entrances}
-        made = Household.objects.bulk_create(
-            Household(
-                street=street,
-                grid=grid,
-                dwelling=d,
-                address_key=address_sort_key(
-                    compound.name,
-                    building_of[entrance_of[d.entrance_id].building_id],
-                    entrance_of[d.entrance_id].number,
-                    d.room,
-                ),
-            )
-            for d in dwellings
-        )
-        Resident.objects.bulk_create(
-            (
-                Resident(
-                    street=street,
-                    grid=grid,
-                    household=h,
-                    name=_name(rng),
-                    phone_last4=f"{rng.randrange(10000):04d}",
-                )
-                for h in made
-                for _k in range(2)
-            ),
-            batch_size=5000,
-        )
 
 
 def _time(actor, q: str) -> tuple[float, int]:
@@ -156,6 +81,7 @@ def run() -> dict:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from generators import households as generate
 
     from linli.core.db import update_statistics
     from linli.registry.models import Resident
@@ -173,7 +99,7 @@ def run() -> dict:
     for size in SIZES:
         t0 = time.perf_counter()
         households = size // 2 - made
-        generate(world, households, rng)
+        generate(world.street, [world.grid_a1, world.grid_a2, world.grid_b1], households, rng)
         made += households
         update_statistics()
         residents = Resident.objects.filter(street=world.street).count()

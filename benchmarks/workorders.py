@@ -91,67 +91,12 @@ def _p(values: list[float], q: float) -> float:
 
 
 def generate(world, cats) -> None:
-    """N orders over the last year in street S, with their events, in set-based SQL."""
+    """N orders over the last year in street S, with their events (``generators.orders``)."""
     from django.db import connection
+    from generators import orders
 
-    grids = [world.grid_a1.pk, world.grid_a2.pk, world.grid_b1.pk]
-    cat_ids = [c.pk for c in cats.values()]
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            INSERT INTO workorders_workorder (
-                street_id, number, public_token, channel, reporter_name, reporter_phone_enc,
-                reporter_phone_last4, location_text, grid_id, public_area, category_id,
-                description, status, urgency, response_due, resolve_due, warn_at,
-                extension_count, rework_count, escalation_level, in_house, satisfaction,
-                satisfaction_comment, created_at, updated_at, closed_at, lead_unit_id)
-            SELECT %(street)s, 'WO-B-' || lpad(g::text, 7, '0'), gen_random_uuid(), 'desk',
-                '居民', '', '', '楼道', (%(grids)s::bigint[])[1 + g %% 3], false,
-                (%(cats)s::bigint[])[1 + g %% %(ncat)s], '楼道灯不亮，晚上看不清台阶',
-                CASE WHEN g %% 20 < 17 THEN 'closed' ELSE 'in_progress' END, 'normal',
-                c + interval '1 day', c + interval '5 days', c + interval '4 days',
-                0, CASE WHEN g %% 20 = 3 THEN 1 ELSE 0 END, 0,
-                false, CASE WHEN g %% 20 < 17 THEN 'satisfied' ELSE '' END, '', c, c,
-                CASE WHEN g %% 20 < 17 THEN c + ((g::bigint * 7919) %% 11520) * interval '1 minute' END,
-                %(unit)s
-            FROM generate_series(1, %(n)s) AS g,
-                 LATERAL (SELECT now() - (g %% 525600) * interval '1 minute' AS c) AS t
-            """,
-            {
-                "street": world.street.pk,
-                "grids": grids,
-                "cats": cat_ids,
-                "ncat": len(cat_ids),
-                "n": ORDERS,
-                "unit": world.property_co.pk,
-            },
-        )
-        # Events carry copies of their order's grid and category, as the services write them.
-        common = (
-            "street_id, order_id, grid_id, category_id, at, actor_role, verb, from_status,"
-            " to_status, note, data, public"
-        )
-        events = [
-            ("created_at", "'accept'", "''", "'accepted'", "true"),
-            ("closed_at - interval '3 hours'", "'rework'", "'reported_done'", "'in_progress'",
-             "number_rework"),
-            ("closed_at - interval '1 hour'", "'check'", "'reported_done'", "'checked'", "closed"),
-            ("closed_at - interval '30 minutes'", "'follow_up'", "'checked'", "'followed_up'",
-             "closed"),
-            ("closed_at", "'close'", "'followed_up'", "'closed'", "closed"),
-        ]  # fmt: skip
-        for at, verb, frm, to, cond in events:
-            where = {
-                "true": "TRUE",
-                "closed": "status = 'closed'",
-                "number_rework": "status = 'closed' AND rework_count = 1",
-            }[cond]
-            cur.execute(
-                f"INSERT INTO workorders_workorderevent ({common}) "
-                f"SELECT street_id, id, grid_id, category_id, {at}, 'grid_worker', {verb}, {frm}, "
-                f"{to}, '', '{{}}'::jsonb, true "
-                f"FROM workorders_workorder WHERE {where}"
-            )
+    grids = [world.grid_a1, world.grid_a2, world.grid_b1]
+    orders(world.street, grids, list(cats.values()), world.property_co, ORDERS)
     # What autovacuum would have done by the time a month's report is run, and the
     # checkpoint that would have written the generated pages out: without it the server
     # flushes gigabytes of them while the first timed figures (the intake) are taken.

@@ -346,6 +346,13 @@ class WorkOrder(StreetOwned):
                 condition=Q(status__in=sorted(OPEN)),
                 name="wo_open_at_compound",
             ),
+            # The street admin's and cadres' queues: open orders escalated above the grid
+            # (few), most urgent first; without it a street's queue read every open order.
+            models.Index(
+                fields=["street", "resolve_due", "id"],
+                condition=Q(escalation_level__gt=0, status__in=sorted(OPEN)),
+                name="wo_escalated_due",
+            ),
             # The sweep's candidates: running orders past their warning time or deadline
             # (finished orders leave these indexes). The sweep's markers (warned_at,
             # overdue_at, auto_escalated_at) are in no index, so stamping them rewrites the

@@ -266,12 +266,18 @@ def workorder_detail(*, actor, pk: int) -> WorkOrderDetail:
 
 
 def household_workorders(*, actor, household: Household) -> QuerySet:
-    """Requests about the household's dwelling or made by its members (for the household file)."""
+    """Requests about the household's dwelling or made by its members (for the household file).
+
+    Two lookups, each on its own index, combined by ``UNION``: one ``OR`` across the join
+    to the reporting resident left PostgreSQL no index to use, and it read every order of
+    the viewer's scope (300 ms for a grid of 300,000 orders)."""
+    street_orders = WorkOrder.objects.filter(street_id=household.street_id).order_by()
+    about_home = street_orders.filter(dwelling_id=household.dwelling_id).values("pk")
+    members = Resident.objects.filter(household_id=household.pk).values("pk")
+    by_members = street_orders.filter(reporter_resident__in=members).values("pk")
     return (
         _visible(actor)
-        .filter(
-            Q(dwelling_id=household.dwelling_id) | Q(reporter_resident__household_id=household.pk)
-        )
+        .filter(pk__in=about_home.union(by_members))
         .select_related(*LIST_RELATED)
         .prefetch_related(*LIST_PREFETCH)
         .order_by("-created_at", "-id")

@@ -65,7 +65,7 @@ MAX_STORED_ERRORS = 1000
 MAX_STORED_CHANGES = 1000
 BATCH = 2000
 WHOLE_STREET_REFRESH = 5000  # above this many households, refresh the street's derived tags
-ANALYSE_BEFORE_CHECKS = 500  # new households from which the import refreshes statistics
+ANALYSE_BEFORE_CHECKS = 500  # new households from which the import refreshes statistics first
 
 
 @dataclass
@@ -500,11 +500,6 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
                         Household(pk=group.existing.pk, tenure=group.tenure, updated_at=now)
                     )
     _bulk_update(tenure_updates, ["tenure", "updated_at"])
-    if households.count >= ANALYSE_BEFORE_CHECKS:
-        # The place keys are checked at COMMIT with plans made from the statistics; with
-        # the ones of a street that had few households, PostgreSQL probes the new rows by
-        # grid (thousands a check) instead of by id.
-        update_statistics(Entrance, Dwelling, Household)
 
     touched: set[int] = set()
     resident_updates, update_fields = [], set()
@@ -563,8 +558,18 @@ def apply_plan(*, actor, plan: Plan, job_id: int | None) -> set[int]:
     _bulk_update(resident_updates, sorted(update_fields))
     _apply_tags(plan, changed)
     _audit(actor, plan, changed, job_id, now)
+    analysed = households.count >= ANALYSE_BEFORE_CHECKS
+    if analysed:
+        # The derived tags below and the place keys checked at COMMIT are planned from the
+        # statistics. With those of a street that had few rows, PostgreSQL expects one
+        # resident where there are now thousands: the keys probed the new rows by grid
+        # (thousands a check) instead of by id, and a derived tag's INSERT … SELECT
+        # rescanned every link it had just written for each resident (a second street's
+        # import took three to six times as long as the first's). Inside the transaction,
+        # ANALYZE counts the rows written so far; its figures are kept at COMMIT.
+        update_statistics(Entrance, Dwelling, Household, Resident, HouseholdTag, ResidentTag)
     written = sum(len(g.residents) + 1 for g in changed)
-    if written >= ANALYSE_AFTER_ROWS:
+    if written >= ANALYSE_AFTER_ROWS and not analysed:
         transaction.on_commit(refresh_statistics.enqueue)
     if len(touched) > WHOLE_STREET_REFRESH:
         # Set-based over the street: cheaper than thousands of ids in IN lists.

@@ -125,7 +125,9 @@ def order_list(request):
     qs = selectors.workorder_list(actor=actor, filters=filters) if not form.errors else None
     page = _page(request, qs, NEWEST) if qs is not None else None
     map_data = None
-    if qs is not None:
+    grids = [g for g in nodes if g.kind == NodeKind.GRID]
+    # The map's counts group every order in scope: only worth it when there is a map.
+    if qs is not None and any(g.boundary for g in grids):
         counts = selectors_pages.grid_counts(actor, filters)
         base = request.GET.copy()
         for key in ("page", "node"):
@@ -137,7 +139,7 @@ def order_list(request):
 
         map_data = region_map(
             "linli-workorders",
-            [(g, counts.get(g.pk, 0), grid_url(g)) for g in nodes if g.kind == NodeKind.GRID],
+            [(g, counts.get(g.pk, 0), grid_url(g)) for g in grids],
             shaded=True,
         )
     return render(

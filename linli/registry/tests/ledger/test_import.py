@@ -13,6 +13,7 @@ from django.utils import translation
 from linli.core import pii
 from linli.core.errors import Conflict
 from linli.core.models import AuditEvent
+from linli.registry.ledger import services as ledger_services
 from linli.registry.ledger import snapshot as ledger_snapshot
 from linli.registry.ledger.plan import tags_for
 from linli.registry.ledger.reader import read_rows
@@ -402,3 +403,49 @@ def test_refresh_statistics_analyses_the_registry_tables(world):
                 "AND last_analyze IS NOT NULL"
             )
             assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("threshold,analysed", [(1, True), (500, False)])
+def test_an_import_of_many_households_refreshes_the_statistics_before_the_derived_tags(
+    world, monkeypatch, django_capture_on_commit_callbacks, threshold, analysed
+):
+    """From ANALYSE_BEFORE_CHECKS new households, every registry table's statistics are
+    refreshed inside the import, before the derived tags are computed (and the keys
+    checked at COMMIT), and not again after it; below it, only after the commit."""
+    services = "linli.registry.ledger.services"
+    calls: list = []
+    real_refresh = ledger_services.refresh_derived_tags
+    monkeypatch.setattr(f"{services}.ANALYSE_BEFORE_CHECKS", threshold)
+    monkeypatch.setattr(f"{services}.ANALYSE_AFTER_ROWS", 1)
+    monkeypatch.setattr(
+        f"{services}.update_statistics",
+        lambda *models: calls.append(("analyse", {m.__name__ for m in models})),
+    )
+    monkeypatch.setattr(
+        f"{services}.refresh_derived_tags",
+        lambda *args, **kwargs: (calls.append(("tags",)), real_refresh(*args, **kwargs)),
+    )
+    monkeypatch.setattr(
+        f"{services}.refresh_statistics", SimpleNamespace(enqueue=lambda: calls.append(("after",)))
+    )
+    job = preview(world, world.cadre, NEW_FAMILY)  # two new households
+    with django_capture_on_commit_callbacks(execute=True):
+        assert commit(world.cadre, job).status == ImportStatus.COMMITTED
+    tables = {"Entrance", "Dwelling", "Household", "Resident", "HouseholdTag", "ResidentTag"}
+    if analysed:
+        assert calls == [("analyse", tables), ("tags",)]
+    else:
+        assert calls == [("tags",), ("after",)]
+
+
+def test_the_statistics_refreshed_inside_the_import_count_its_new_rows(world, monkeypatch):
+    """PostgreSQL: ANALYZE inside the import's transaction sees the rows it wrote (the
+    planner's row count of the residents is today's, not the street's old one)."""
+    from django.db import connection
+
+    monkeypatch.setattr("linli.registry.ledger.services.ANALYSE_BEFORE_CHECKS", 1)
+    commit(world.cadre, preview(world, world.cadre, NEW_FAMILY))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_resident'")
+            assert cursor.fetchone()[0] == Resident.objects.count()
