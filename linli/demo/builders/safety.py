@@ -12,7 +12,7 @@ import datetime as dt
 from django.utils import timezone
 
 from linli.grids.models import Role, StaffAssignment, Unit, UnitKind
-from linli.registry.models import Compound
+from linli.registry.models import Compound, Facility
 from linli.safety import services
 from linli.safety.models import Hazard, HazardSource, Result, Severity
 
@@ -290,8 +290,12 @@ def build_safety(ctx: DemoContext) -> None:
         )
     # 4. E-bike charging: a place turned down (a gas pipe beneath it), piles between two
     # entrances and a shed built this year (70 ports added), one more place proposed.
-    year_start = dt.date(ctx.today.year, 1, 1)
     first, second, third = compounds[0], compounds[1], compounds[2]
+
+    def near(compound):  # beside the compound's charging piles already on the map
+        f = Facility.objects.filter(compound=compound, latitude__isnull=False).first()
+        return (f.latitude, f.longitude) if f else None
+
     west = services.charging_propose(
         actor=admin,
         compound=first,
@@ -311,11 +315,11 @@ def build_safety(ctx: DemoContext) -> None:
         ports=40,
         at=anchor - 54 * DAY,
     )
-    built_on = max(year_start, (anchor - 20 * DAY).date())
     services.charging_build(
         actor=admin,
         site=middle,
-        installed_on=built_on,
+        installed_on=(anchor - 20 * DAY).date(),
+        position=near(first),
         installer="市北供电公司",
         ports=40,
         cost_sharing="电缆费用由街道和物业共同承担",
@@ -333,7 +337,8 @@ def build_safety(ctx: DemoContext) -> None:
     services.charging_build(
         actor=admin,
         site=shed,
-        installed_on=max(year_start, (anchor - 45 * DAY).date()),
+        installed_on=(anchor - 45 * DAY).date(),
+        position=near(second),
         installer="港丽物业",
         ports=30,
         cost_sharing="街道补贴一半",

@@ -25,6 +25,7 @@ FACILITY_KIND = {
     ChargingKind.PILES: FacilityKind.CHARGING_PILE,
     ChargingKind.SHED: FacilityKind.SHED,
 }
+FACILITY_NAME = {ChargingKind.PILES: "电动自行车充电桩", ChargingKind.SHED: "非机动车充电车棚"}
 MAX_PORTS = 500
 
 
@@ -66,10 +67,12 @@ def charging_build(
     ports: int,
     cost_sharing: str = "",
     electricity: str = "",
+    position: tuple | None = None,
     at=None,
 ) -> ChargingSite:
     """Built: who installed it and when, the ports, how the cost was shared and how the
-    electricity is paid; the registry gains the facility."""
+    electricity is paid; the registry gains the facility (at ``position``, latitude and
+    longitude, when known: the map shows it there)."""
     installer = clean_text(
         installer, field="installer", label=_("who installed it"), required=True, limit=80
     )
@@ -87,8 +90,10 @@ def charging_build(
     def apply(row, when):
         row.facility = Facility.objects.create(
             street_id=row.street_id, grid_id=row.grid_id, compound_id=row.compound_id,
-            kind=FACILITY_KIND[row.kind], name=f"{row.compound.name}{row.get_kind_display()}",
+            kind=FACILITY_KIND[row.kind], name=f"{row.compound.name}{FACILITY_NAME[row.kind]}",
             location=row.location, quantity=ports,
+            latitude=position[0] if position else None,
+            longitude=position[1] if position else None,
         )  # fmt: skip
         row.installed_on, row.installer, row.ports = installed_on, installer, ports
         row.cost_sharing, row.electricity = cost_sharing, electricity

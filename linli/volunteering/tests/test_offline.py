@@ -74,7 +74,7 @@ def test_a_resend_of_the_same_check_out_finishes_once_and_is_answered_as_done(on
     # A double tap in the browser (no queue) is told it was saved, not refused.
     r = client.post(check_out_url(on_the_job), form, follow=True)
     said = list(r.context["messages"])  # with those the queue's posts left for the next page
-    assert {m.level_tag for m in said} == {"success"} and str(said[-1]) == "This was already saved."
+    assert {m.level_tag for m in said} == {"success"} and str(said[-1]) == "已经保存过了。"
     assert finished(on_the_job) == (ClaimState.CHECKED_OUT, 1, 1)
 
 
