@@ -484,6 +484,7 @@ class Notice(Site):
     acknowledged_by = models.CharField(_("signed for by"), max_length=60, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    archive = models.FileField(upload_to="notices/%Y/", blank=True)  # the PDF as handed over
     reminded_at = models.DateTimeField(null=True, blank=True)  # the reminder's marker
     overdue_at = models.DateTimeField(null=True, blank=True)  # the overdue sweep's marker
     updated_at = models.DateTimeField(auto_now=True)

@@ -288,6 +288,18 @@ def notice_detail(*, actor, pk: int) -> NoticeDetail:
     )
 
 
+def notice_document(notice: Notice) -> dict:
+    """What the printed notice shows (the print page and the archived PDF)."""
+    from .services.notices import notice_settings
+
+    return {
+        "n": notice,
+        "hazards": list(notice.hazards.select_related("item").order_by("id")),
+        "units": list(notice.units.all()),
+        "wording": notice_settings(notice.street_id),
+    }
+
+
 # --- sites -----------------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from ..models import (
     NoticeSettings,
     NoticeStatus,
 )
+from ..tasks import archive_notice
 from .inspections import serial_number
 from .sites import SiteRef
 
@@ -192,6 +193,7 @@ def notice_issue(
                 apply=_on_notice(notice),
             )
         once.record(notice)
+    archive_notice.enqueue(notice.pk)  # the PDF as handed over (the worker; core.pdf)
     return notice
 
 

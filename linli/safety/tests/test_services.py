@@ -243,3 +243,18 @@ def test_start_needs_a_list(safe):
             checklist=w.checklist,
             target_kinds=["compound"],
         )
+
+
+def test_an_issued_notice_is_kept_as_a_pdf(inspected, login):
+    w = inspected
+    notice = services.notice_issue(actor=w.grid_a1_worker, hazards=[w.hazards[0]],
+                                   responsible="王老板", deadline=(T0 + 5 * DAY).date(),
+                                   at=T0 + DAY)  # fmt: skip
+    notice.refresh_from_db()
+    assert "2026-0001" in notice.archive.name and notice.archive.name.endswith(".pdf")
+    with notice.archive.open("rb") as f:
+        pdf = f.read()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+    r = login(w.grid_a1_worker).get(f"/safety/notices/{notice.pk}/notice.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert login(w.grid_b1_worker).get(f"/safety/notices/{notice.pk}/notice.pdf").status_code == 404

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -200,15 +200,19 @@ def notice_act(request, pk: int, name: str):
 def notice_print(request, pk: int):
     """The notice on A4 as it is handed over, with the receipt slip to sign."""
     detail = selectors.notice_detail(actor=request.user, pk=pk)
-    return render(
-        request,
-        "safety/notice_print.html",
-        {
-            "d": detail,
-            "n": detail.notice,
-            "wording": services.notice_settings(detail.notice.street_id),
-        },
-    )
+    return render(request, "safety/notice_print.html", selectors.notice_document(detail.notice))
+
+
+@login_required
+def notice_pdf(request, pk: int):
+    """The PDF kept when the notice was issued (404 until the worker has made it)."""
+    notice = selectors.notice_detail(actor=request.user, pk=pk).notice
+    if not notice.archive:
+        raise Http404
+    return FileResponse(
+        notice.archive.open("rb"), content_type="application/pdf",
+        filename=f"notice-{notice.year}-{notice.serial:04d}.pdf",
+    )  # fmt: skip
 
 
 urlpatterns = [
@@ -221,4 +225,5 @@ urlpatterns = [
     path("notices/<int:pk>/", notice, name="notice"),
     path("notices/<int:pk>/act/<slug:name>/", notice_act, name="notice_act"),
     path("notices/<int:pk>/print/", notice_print, name="notice_print"),
+    path("notices/<int:pk>/notice.pdf", notice_pdf, name="notice_pdf"),
 ]
