@@ -25,6 +25,12 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_pdfs(settings):
+    """The notices' PDFs are the worker's, not what these races are about: kept, not made."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
 def _hazards(w, n: int) -> list[Hazard]:
     site = services.unit_site(w.rental)
     return [
