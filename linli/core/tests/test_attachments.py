@@ -107,6 +107,14 @@ def test_truncated_jpeg_is_refused():
         attachments.clean_photo(SimpleUploadedFile("cut.jpg", data[: len(data) // 3]))
 
 
+def test_truncated_jpeg_is_refused_after_a_pdf_was_made():
+    """WeasyPrint's import flips Pillow's process-wide flag to load truncated images."""
+    from linli.core.pdf import html_to_pdf
+
+    html_to_pdf("<p>通知书</p>")
+    test_truncated_jpeg_is_refused()
+
+
 def test_decompression_bomb_is_refused_before_decoding():
     # A tiny PNG declaring 20000 x 20000 pixels.
     bomb = upload("PNG", size=(20000, 20000), mode="1")
