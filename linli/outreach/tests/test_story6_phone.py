@@ -19,7 +19,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 def tap(page, room: str, outcome: str) -> None:
     row = page.locator("li.door-row", has=page.locator(".door-room", has_text=room))
-    row.locator(f"button[value={outcome}]").click()
+    # An offline-ready form is posted by core/offline.js first: wait for where it leads.
+    with page.expect_navigation():
+        row.locator(f"button[value={outcome}]").click()
     page.wait_for_load_state("networkidle")
 
 

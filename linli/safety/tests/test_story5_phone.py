@@ -48,7 +48,9 @@ def test_story5_inspection_notice_print_and_reinspection(safe, live_server):
         page.fill(f"#id_note_{corridor.pk}", "二楼通道堆放纸箱")
         page.check("#id_night")
         page.fill("#id_members", "张宇、李坚")
-        page.click("form.inspection-form button[type=submit]")
+        # An offline-ready form is posted by core/offline.js first: wait for where it leads.
+        with page.expect_navigation():
+            page.click("form.inspection-form button[type=submit]")
         page.wait_for_load_state("networkidle")
         inspection = Inspection.objects.get()
         assert inspection.hazards_found == 2 and inspection.night

@@ -24,7 +24,7 @@ def test_grid_leader_sees_masked_household_file_on_a_phone(live_server):
     with phone_page(live_server.url) as page:
         login(page, "gridleader1", "linli-demo")
         page.goto("/search/?q=榆兰新村")
-        page.locator("a[href*='/households/']").first.click()
+        page.locator("a[href^='/households/']").first.click()
         page.wait_for_load_state("networkidle")
         assert "/households/" in page.url
         text = page.inner_text("main")
